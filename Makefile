@@ -1,0 +1,51 @@
+# greentune: the two set-up commands of the README are `make quickstart` and `make test`.
+#   make deps        install the Debian 12 packages greentune builds with (idempotent; root)
+#   make build       configure and build into build/
+#   make quickstart  deps + build + run examples/quickstart.toml on the SQLite default
+#   make test        deps + a -Werror, clang-tidy checked build + the whole test suite
+BUILD    ?= build
+JOBS     ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 \
+  libeigen3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
+  libsqlite3-dev sqlite3 libboost-dev libexpected-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev clang-tidy
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build quickstart test bench format clean
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+quickstart: build
+	rm -f quickstart.db quickstart.db-wal quickstart.db-shm
+	$(BUILD)/greentune tune examples/quickstart.toml --storage sqlite:///quickstart.db
+	$(BUILD)/greentune trials --study quickstart --storage sqlite:///quickstart.db
+
+test: deps
+	cmake -S . -B $(BUILD)-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DGREENTUNE_WERROR=ON -DGREENTUNE_CLANG_TIDY=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-test -j $(JOBS)
+	cd $(BUILD)-test && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-test

@@ -1,0 +1,62 @@
+// The study file (TOML) turned into a validated StudySpec.
+//
+// Every error names the file, line, column and field, and what would be accepted;
+// unknown keys name the closest valid key.  Loading never touches storage.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "greentune/result.hpp"
+#include "greentune/space.hpp"
+#include "greentune/study.hpp"
+#include "greentune/trial.hpp"
+
+namespace greentune {
+
+struct SearchSpec {
+  std::string sampler = "qmc";  // random | qmc | grid (tpe, gp: a later issue)
+  std::optional<uint64_t> seed;  // none: a random seed is drawn once and stored
+  SearchSpace space;
+  std::vector<std::string> warm_start;  // parent studies (a later issue)
+};
+
+struct TrialSpec {
+  std::string trainer;                // "function:branin" ... (or empty with command)
+  std::vector<std::string> command;   // a program run as a trial (the executor issue)
+  std::optional<std::string> dataset;
+  std::optional<int64_t> max_steps;
+  std::optional<double> timeout_s;
+  double grace_s = 30.0;
+  std::map<std::string, std::string> env;
+  std::optional<std::string> cwd;
+};
+
+struct StudySpec {
+  std::string name;
+  Direction direction = Direction::kMinimize;
+  std::string metric = "value";
+  CompletionSpec completion;  // target and [budget]
+  int64_t concurrency = 1;
+  SearchSpec search;
+  TrialSpec trial;
+  std::string path;  // the file it came from
+
+  // Round-trips through the study record's `spec` column.
+  nlohmann::json to_json() const;
+  // The sampler description stored with the study: {"name": ..., "seed": ...}.
+  nlohmann::json sampler_json(uint64_t seed) const;
+};
+
+// Parses TOML text; `path` is used in messages only.
+Result<StudySpec> parse_study_file(std::string_view text, const std::string& path);
+// Reads and parses a file; kInvalidArgument if it cannot be read.
+Result<StudySpec> load_study_file(const std::string& path);
+
+}  // namespace greentune

@@ -1,0 +1,56 @@
+// Trainers: workloads greentune runs in process (built-in functions, and later the
+// model ladder's trainers).  Programs run as separate processes go through the
+// executor instead; both report intermediate values through a TrialReporter.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "greentune/result.hpp"
+#include "greentune/space.hpp"
+#include "greentune/trial.hpp"
+
+namespace greentune {
+
+// Where a running trial sends its metrics.  Returning true from should_stop() asks the
+// trainer to stop at its next step (a pruner or rule fired).
+class TrialReporter {
+ public:
+  virtual ~TrialReporter() = default;
+  virtual Status report(int64_t step, const std::map<std::string, double>& metrics) = 0;
+  virtual bool should_stop() = 0;
+};
+
+struct TrialOutcome {
+  TrialState state = TrialState::kComplete;
+  std::map<std::string, double> final_metrics;  // the objective is looked up here by name
+  std::string message;                          // why it failed or stopped, if it did
+};
+
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  // Runs one trial.  `space` gives the parameter order.  Errors are for trainer bugs
+  // and bad setup; a trial that merely fails returns a kFailed outcome.
+  virtual Result<TrialOutcome> run(const SearchSpace& space, const Params& params,
+                                   TrialReporter& reporter) = 0;
+};
+
+// "function:branin" | "function:hartmann6" | "function:rosenbrock".  Validates that the
+// space fits the function (Branin: 2 float params, Hartmann6: 6, Rosenbrock: n >= 2) and
+// reports the metric `metric`.  kInvalidArgument with the accepted names otherwise.
+Result<std::unique_ptr<Trainer>> make_trainer(const std::string& name, const SearchSpace& space,
+                                              const std::string& metric);
+
+// Known global minima, for benchmarks and tests.
+struct TestFunctionInfo {
+  std::string name;
+  size_t dims = 0;          // 0: any number of dims >= 2
+  double minimum = 0.0;
+};
+std::optional<TestFunctionInfo> test_function_info(const std::string& name);
+
+}  // namespace greentune

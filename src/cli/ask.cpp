@@ -1,0 +1,131 @@
+// greentune ask --study NAME [--space JSON] ...: start a trial for an outside loop.
+//
+// Each call is a fresh process: the sampler rebuilds what it needs from storage, so a
+// seeded study gives the same sequence as `greentune tune` would.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/study_setup.hpp"
+#include "greentune/clock.hpp"
+#include "greentune/study.hpp"
+#include "sampling/grid_sampler.hpp"
+
+namespace greentune::cli {
+namespace {
+
+struct AskArgs {
+  CommonOptions common;
+  std::string study;
+  std::string space;
+  std::string direction;
+  std::string sampler;
+  std::string metric;
+  std::optional<uint64_t> seed;
+};
+
+Result<SearchSpace> parse_space(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("--space: not valid JSON: {}; expected e.g. "
+                                  "'{{\"x\": {{\"type\": \"float\", \"low\": 0, \"high\": 1}}}}'",
+                                  text));
+  }
+  auto space = SearchSpace::from_json(j);
+  if (!space) return make_error(ErrorCode::kInvalidArgument, "--space: " + space.error().message);
+  return space;
+}
+
+// Builds the spec of a study created by `ask`: flags in place of a study file.
+Result<StudySpec> spec_from_flags(const AskArgs& args) {
+  StudySpec spec;
+  spec.name = args.study;
+  spec.path = "--space";
+  if (!args.direction.empty()) {
+    auto d = direction_from_string(args.direction);
+    if (!d) return make_error(ErrorCode::kInvalidArgument, "--direction: " + d.error().message);
+    spec.direction = *d;
+  }
+  if (!args.metric.empty()) spec.metric = args.metric;
+  if (!args.sampler.empty()) spec.search.sampler = args.sampler;
+  spec.search.seed = args.seed;
+  auto space = parse_space(args.space);
+  if (!space) return tl::unexpected(space.error());
+  spec.search.space = std::move(*space);
+  return spec;
+}
+
+// Flags given for an existing study must agree with it.
+Status check_flags(const AskArgs& args, const StudyRecord& record) {
+  auto conflict = [&](const char* flag, const std::string& stored) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: study \"{}\" already exists with {} {}; drop the flag "
+                                  "or use a new study name",
+                                  flag, record.name, flag + 2, stored));
+  };
+  if (!args.direction.empty() && args.direction != to_string(record.direction)) {
+    return conflict("--direction", to_string(record.direction));
+  }
+  if (!args.metric.empty() && args.metric != record.metric) return conflict("--metric", record.metric);
+  std::string sampler = record.sampler.value("name", "");
+  if (!args.sampler.empty() && args.sampler != sampler) return conflict("--sampler", sampler);
+  uint64_t seed = record.sampler.value("seed", uint64_t{0});
+  if (args.seed && *args.seed != seed) return conflict("--seed", std::to_string(seed));
+  if (!args.space.empty()) {
+    auto space = parse_space(args.space);
+    if (!space) return tl::unexpected(space.error());
+    if (space->to_json() != record.space) return conflict("--space", record.space.dump());
+  }
+  return {};
+}
+
+Result<Study> open_study(Storage& storage, const AskArgs& args) {
+  auto found = storage.find_study(args.study);
+  if (!found) return tl::unexpected(found.error());
+  if (found->has_value()) {
+    if (auto ok = check_flags(args, **found); !ok) return tl::unexpected(ok.error());
+    return Study::load(storage, args.study);
+  }
+  if (args.space.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("study \"{}\" does not exist; give --space JSON to create it",
+                                  args.study));
+  }
+  auto spec = spec_from_flags(args);
+  if (!spec) return tl::unexpected(spec.error());
+  if (spec->search.sampler == "grid") fmt::print(stderr, "warning: {}\n", grid_energy_warning());
+  auto opened = open_or_create_study(storage, *spec);
+  if (!opened) return tl::unexpected(opened.error());
+  return std::move(opened->study);
+}
+
+int run(const AskArgs& args) {
+  auto storage = open_storage_for(args.common);
+  if (!storage) return fail(storage.error());
+  auto study = open_study(**storage, args);
+  if (!study) return fail(study.error());
+  auto trial = study->ask(system_clock().now(), /*worker=*/"");
+  if (!trial) return fail(trial.error());
+  nlohmann::json out = {{"trial", trial->number}, {"params", nlohmann::json::object()}};
+  for (const auto& [name, value] : trial->params) out["params"][name] = to_json(value);
+  fmt::print("{}\n", out.dump());
+  return 0;
+}
+
+}  // namespace
+
+Runner setup_ask(CLI::App& sub) {
+  auto args = std::make_shared<AskArgs>();
+  sub.add_option("--study", args->study, "study name (created on first use)")->required();
+  sub.add_option("--space", args->space, "search space as JSON (needed to create the study)");
+  sub.add_option("--direction", args->direction, "minimize (default) or maximize");
+  sub.add_option("--metric", args->metric, "the objective's name (default: value)");
+  sub.add_option("--sampler", args->sampler, "random | qmc (default) | grid");
+  sub.add_option("--seed", args->seed, "sampler seed (default: drawn once and stored)");
+  add_common_options(sub, args->common);
+  return [args] { return run(*args); };
+}
+
+}  // namespace greentune::cli

@@ -1,0 +1,200 @@
+// End-to-end tests of the greentune binary: real processes, a real SQLite file.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing/test_helpers.hpp"
+
+namespace greentune {
+namespace {
+
+using testing::CommandResult;
+using testing::greentune_binary;
+using testing::run_command;
+
+class CliTest : public ::testing::Test {
+ protected:
+  std::string db() const { return dir_.file("study.db"); }
+  std::string url() const { return "sqlite:///" + db(); }
+  CommandResult gt(std::vector<std::string> args) {
+    args.insert(args.begin(), greentune_binary());
+    args.push_back("--storage");
+    args.push_back(url());
+    return run_command(args);
+  }
+  std::string write_study(const std::string& name, const std::string& text) {
+    std::string path = dir_.file(name);
+    testing::write_file(path, text);
+    return path;
+  }
+  nlohmann::json trials_json(const std::string& study) {
+    auto r = gt({"trials", "--study", study, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["trials"];
+  }
+  testing::TempDir dir_;
+};
+
+const char* kBranin = R"([study]
+name = "b"
+direction = "minimize"
+target = 0.5
+
+[budget]
+max_trials = 60
+
+[search]
+sampler = "qmc"
+seed = 11
+
+[search.space]
+x1 = { type = "float", low = -5.0, high = 10.0 }
+x2 = { type = "float", low = 0.0, high = 15.0 }
+
+[trial]
+trainer = "function:branin"
+)";
+
+TEST_F(CliTest, TuneJsonSummaryAndEveryTrialStored) {
+  auto file = write_study("b.toml", kBranin);
+  auto r = gt({"tune", file, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"study", "direction", "metric", "n_trials", "states", "best",
+                          "stopped_because"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["study"], "b");
+  EXPECT_EQ(j["direction"], "minimize");
+  EXPECT_EQ(j["metric"], "value");
+  EXPECT_EQ(j["stopped_because"], "max_trials");
+  EXPECT_EQ(j["n_trials"], 60);
+  EXPECT_EQ(j["states"]["complete"], 60);
+  auto trials = trials_json("b");
+  ASSERT_EQ(trials.size(), 60u);
+  double best = 1e300;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i]["number"], i);
+    EXPECT_EQ(trials[i]["state"], "complete");
+    best = std::min(best, trials[i]["value"].get<double>());
+  }
+  EXPECT_EQ(j["best"]["value"].get<double>(), best);
+  // The report command prints the same summary.
+  auto report = gt({"report", "--study", "b", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(nlohmann::json::parse(report.out), j);
+}
+
+TEST_F(CliTest, TuneAgainOnAFinishedStudyChangesNothing) {
+  auto file = write_study("b.toml", kBranin);
+  ASSERT_EQ(gt({"tune", file, "--json"}).exit_code, 0);
+  auto before = trials_json("b");
+  auto again = gt({"tune", file, "--json"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("study \"b\" already finished (max_trials); nothing to do"),
+            std::string::npos)
+      << again.err;
+  EXPECT_EQ(trials_json("b"), before);
+}
+
+TEST_F(CliTest, SameSeedSameSequenceFromTuneAndAskTell) {
+  auto file = write_study("b.toml", kBranin);
+  ASSERT_EQ(gt({"tune", file, "--study", "via-tune"}).exit_code, 0);
+  auto tuned = trials_json("via-tune");
+  std::string space =
+      R"({"x1": {"type": "float", "low": -5.0, "high": 10.0}, "x2": {"type": "float", "low": 0.0, "high": 15.0}})";
+  for (int i = 0; i < 5; ++i) {
+    auto a = gt({"ask", "--study", "via-ask", "--space", space, "--sampler", "qmc", "--seed", "11"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    auto j = nlohmann::json::parse(a.out);
+    EXPECT_EQ(j["trial"], i);
+    EXPECT_EQ(j["params"], tuned[i]["params"]);
+    auto t = gt({"tell", "--study", "via-ask", "--trial", std::to_string(i), "--value",
+                 tuned[i]["value"].dump()});
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+  }
+}
+
+// Two processes asking 200 times each against one SQLite study: 400 distinct numbers,
+// 0..399 with no gap.
+TEST_F(CliTest, TwoProcessesAskingGetDenseDistinctNumbers) {
+  std::string space = R"({"x": {"type": "float", "low": 0, "high": 1}})";
+  ASSERT_EQ(gt({"ask", "--study", "race", "--space", space, "--sampler", "random"}).exit_code, 0);
+  std::string script = dir_.file("asker.sh");
+  testing::write_file(script,
+                      "for i in $(seq 200); do \"$1\" ask --study race --storage \"$2\" || exit 1;"
+                      " done\n");
+  std::vector<std::string> argv = {"/bin/sh", script, greentune_binary(), url()};
+  CommandResult results[2];
+  std::thread a([&] { results[0] = run_command(argv); });
+  std::thread b([&] { results[1] = run_command(argv); });
+  a.join();
+  b.join();
+  std::set<int64_t> numbers;
+  for (const auto& r : results) {
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    size_t lines = 0;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line); ++lines) {
+      numbers.insert(nlohmann::json::parse(line)["trial"].get<int64_t>());
+    }
+    EXPECT_EQ(lines, 200u);
+  }
+  ASSERT_EQ(numbers.size(), 400u);
+  EXPECT_EQ(*numbers.begin(), 1);
+  EXPECT_EQ(*numbers.rbegin(), 400);
+}
+
+// SIGKILL in the middle of a study, then run it again: nothing finished is lost and the
+// study goes on to its end.
+TEST_F(CliTest, KilledStudyContinuesWithoutLosingFinishedTrials) {
+  std::string text = kBranin;
+  text.replace(text.find("target = 0.5"), 12, "target = -1");
+  text.replace(text.find("max_trials = 60"), 15, "max_trials = 1500");
+  auto file = write_study("long.toml", text);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string bin = greentune_binary();
+    std::string storage = url();
+    ::execl(bin.c_str(), bin.c_str(), "tune", file.c_str(), "--quiet", "--storage",
+            storage.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until some trials are stored, then kill it without warning.
+  size_t seen = 0;
+  for (int i = 0; i < 400 && seen < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto r = gt({"trials", "--study", "b", "--json"});
+    if (r.exit_code == 0) seen = nlohmann::json::parse(r.out)["trials"].size();
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the study finished before it could be killed";
+  auto before = trials_json("b");
+  ASSERT_GE(before.size(), 40u);
+  auto r = gt({"tune", file, "--json", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["stopped_because"], "max_trials");
+  auto after = trials_json("b");
+  ASSERT_EQ(after.size(), 1500u);
+  for (const auto& t : before) {
+    if (t["state"] != "complete") continue;
+    const auto& same = after[t["number"].get<size_t>()];
+    EXPECT_EQ(same["state"], "complete");
+    EXPECT_EQ(same["value"], t["value"]);
+    EXPECT_EQ(same["params"], t["params"]);
+  }
+  for (const auto& t : after) EXPECT_EQ(t["state"], "complete") << t.dump();
+}
+
+}  // namespace
+}  // namespace greentune

@@ -1,0 +1,37 @@
+// Shared by the read-only subcommands that look at one study (trials, report).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "greentune/study.hpp"
+
+namespace greentune::cli {
+
+struct StudyArgs {
+  CommonOptions common;
+  std::string study;
+};
+
+// Adds --study (required) and the common options.
+inline void add_study_options(CLI::App& sub, StudyArgs& args) {
+  sub.add_option("--study", args.study, "study name")->required();
+  add_common_options(sub, args.common);
+}
+
+// Opens the storage and the named study and runs `body` on its record and trials.
+// Returns the exit code.
+template <class Body>
+int with_study(const StudyArgs& args, Body body) {
+  auto storage = open_storage_for(args.common);
+  if (!storage) return fail(storage.error());
+  auto study = Study::load(**storage, args.study);
+  if (!study) return fail(study.error());
+  auto trials = study->trials();
+  if (!trials) return fail(trials.error());
+  body(study->record(), *trials);
+  return 0;
+}
+
+}  // namespace greentune::cli

@@ -1,0 +1,47 @@
+// The sections of a study file, each read from the parsed document into a StudySpec.
+//
+// Each parser reads one section and leaves the spec's defaults where the file says
+// nothing; a required section that is missing is an error at 1:1.  They expect
+// check_sections() to have passed: every known section present is a table.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/toml_fields.hpp"
+#include "greentune/config.hpp"
+#include "greentune/result.hpp"
+
+namespace greentune {
+
+inline constexpr std::array<std::string_view, 4> kStudyKeys = {"name", "direction", "metric",
+                                                               "target"};
+inline constexpr std::array<std::string_view, 8> kBudgetKeys = {
+    "max_trials",  "max_wall",       "patience",  "convergence", "convergence_tolerance",
+    "concurrency", "max_energy_kwh", "max_co2e_g"};
+inline constexpr std::array<std::string_view, 4> kSearchKeys = {"sampler", "seed", "warm_start",
+                                                                "space"};
+inline constexpr std::array<std::string_view, 8> kTrialKeys = {
+    "trainer", "command", "dataset", "max_steps", "timeout", "grace", "env", "cwd"};
+
+// Fails on the first top-level entry, in file order, that is not one of [study],
+// [budget], [search], [trial] (naming the closest), or that belongs to a later version
+// ([pruner] other than kind = "none", [[rules]], [carbon], [energy]).
+Status check_sections(const toml::table& root, const std::string& path);
+
+// A reader over section `name`, or nullopt when the file has none.
+std::optional<SectionReader> open_section(const toml::table& root, std::string_view name,
+                                          const std::string& path);
+// "it belongs in [budget]" when `key` is a key of some section; for check_keys.
+std::optional<std::string> section_of_key(std::string_view key);
+
+Status parse_study_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_budget_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_search_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_trial_section(const toml::table& root, const std::string& path, StudySpec& spec);
+
+}  // namespace greentune

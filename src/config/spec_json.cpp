@@ -1,0 +1,157 @@
+#include "config/spec_json.hpp"
+
+#include <fmt/format.h>
+
+namespace greentune {
+namespace {
+
+using nlohmann::json;
+
+template <class T>
+json or_null(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+template <class T>
+void read_optional(const json& j, const char* key, std::optional<T>& out) {
+  const json& value = j.at(key);
+  if (value.is_null()) {
+    out.reset();
+  } else {
+    out = value.get<T>();
+  }
+}
+
+json completion_json(const CompletionSpec& c) {
+  return {{"target", or_null(c.target)},
+          {"max_trials", or_null(c.max_trials)},
+          {"max_wall_s", or_null(c.max_wall_s)},
+          {"patience", or_null(c.patience)},
+          {"convergence", or_null(c.convergence)},
+          {"convergence_tolerance", c.convergence_tolerance},
+          {"max_energy_kwh", or_null(c.max_energy_kwh)},
+          {"max_co2e_g", or_null(c.max_co2e_g)}};
+}
+
+json search_json(const SearchSpec& s) {
+  std::vector<std::string> order;
+  for (const Param& p : s.space.params()) order.push_back(p.name);
+  // A JSON object does not keep the order of its keys; samplers depend on it.
+  return {{"sampler", s.sampler},
+          {"seed", or_null(s.seed)},
+          {"space", s.space.to_json()},
+          {"param_order", order},
+          {"warm_start", s.warm_start}};
+}
+
+json trial_json(const TrialSpec& t) {
+  return {{"trainer", t.trainer},
+          {"command", t.command},
+          {"dataset", or_null(t.dataset)},
+          {"max_steps", or_null(t.max_steps)},
+          {"timeout_s", or_null(t.timeout_s)},
+          {"grace_s", t.grace_s},
+          {"env", t.env},
+          {"cwd", or_null(t.cwd)}};
+}
+
+CompletionSpec completion_from_json(const json& j) {
+  CompletionSpec c;
+  read_optional(j, "target", c.target);
+  read_optional(j, "max_trials", c.max_trials);
+  read_optional(j, "max_wall_s", c.max_wall_s);
+  read_optional(j, "patience", c.patience);
+  read_optional(j, "convergence", c.convergence);
+  c.convergence_tolerance = j.at("convergence_tolerance").get<double>();
+  read_optional(j, "max_energy_kwh", c.max_energy_kwh);
+  read_optional(j, "max_co2e_g", c.max_co2e_g);
+  return c;
+}
+
+TrialSpec trial_from_json(const json& j) {
+  TrialSpec t;
+  t.trainer = j.at("trainer").get<std::string>();
+  t.command = j.at("command").get<std::vector<std::string>>();
+  read_optional(j, "dataset", t.dataset);
+  read_optional(j, "max_steps", t.max_steps);
+  read_optional(j, "timeout_s", t.timeout_s);
+  t.grace_s = j.at("grace_s").get<double>();
+  t.env = j.at("env").get<std::map<std::string, std::string>>();
+  read_optional(j, "cwd", t.cwd);
+  return t;
+}
+
+// Everything but the space; throws nlohmann::json::exception on a missing or mistyped field.
+StudySpec spec_from_json(const json& j) {
+  StudySpec spec;
+  spec.name = j.at("name").get<std::string>();
+  spec.metric = j.at("metric").get<std::string>();
+  spec.path = j.at("path").get<std::string>();
+  spec.completion = completion_from_json(j.at("completion"));
+  spec.concurrency = j.at("concurrency").get<int64_t>();
+  const json& search = j.at("search");
+  spec.search.sampler = search.at("sampler").get<std::string>();
+  read_optional(search, "seed", spec.search.seed);
+  spec.search.warm_start = search.at("warm_start").get<std::vector<std::string>>();
+  spec.trial = trial_from_json(j.at("trial"));
+  return spec;
+}
+
+Error spec_error(std::string_view what) {
+  return Error{ErrorCode::kInvalidArgument, fmt::format("stored study spec: {}", what)};
+}
+
+// The space of search JSON with its params in the stored order; throws like
+// spec_from_json.
+Result<SearchSpace> space_from_json(const json& search) {
+  auto space = SearchSpace::from_json(search.at("space"));
+  if (!space) return tl::unexpected(spec_error(space.error().message));
+  auto order = search.at("param_order").get<std::vector<std::string>>();
+  std::vector<Param> params;
+  for (const std::string& name : order) {
+    const Param* param = space->find(name);
+    if (!param) return tl::unexpected(spec_error(fmt::format("param_order names \"{}\"", name)));
+    params.push_back(*param);
+  }
+  if (params.size() != space->size()) {
+    return tl::unexpected(spec_error("param_order does not name every parameter"));
+  }
+  auto ordered = SearchSpace::create(std::move(params));
+  if (!ordered) return tl::unexpected(spec_error(ordered.error().message));
+  return ordered;
+}
+
+}  // namespace
+
+nlohmann::json StudySpec::to_json() const {
+  return {{"name", name},
+          {"direction", greentune::to_string(direction)},
+          {"metric", metric},
+          {"completion", completion_json(completion)},
+          {"concurrency", concurrency},
+          {"search", search_json(search)},
+          {"trial", trial_json(trial)},
+          {"path", path}};
+}
+
+nlohmann::json StudySpec::sampler_json(uint64_t seed) const {
+  return {{"name", search.sampler}, {"seed", seed}};
+}
+
+Result<StudySpec> study_spec_from_json(const nlohmann::json& j) {
+  StudySpec spec;
+  try {
+    spec = spec_from_json(j);
+    auto direction = direction_from_string(j.at("direction").get<std::string>());
+    if (!direction) return tl::unexpected(spec_error(direction.error().message));
+    spec.direction = *direction;
+    auto space = space_from_json(j.at("search"));
+    if (!space) return tl::unexpected(space.error());
+    spec.search.space = std::move(*space);
+  } catch (const nlohmann::json::exception& e) {
+    return tl::unexpected(spec_error(e.what()));
+  }
+  return spec;
+}
+
+}  // namespace greentune

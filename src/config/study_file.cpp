@@ -1,0 +1,148 @@
+// The study file as a whole: reading it, TOML syntax, and which sections it may have.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <span>
+
+#include "config/messages.hpp"
+#include "config/sections.hpp"
+#include "greentune/config.hpp"
+
+namespace greentune {
+namespace {
+
+constexpr std::array<std::string_view, 4> kSections = {"study", "budget", "search", "trial"};
+// Sections of later versions: recognised so that the message says so.
+constexpr std::array<std::string_view, 4> kLaterSections = {"pruner", "rules", "carbon", "energy"};
+constexpr std::array<std::string_view, 8> kAllSections = {"study",  "budget", "search", "trial",
+                                                          "pruner", "rules",  "carbon", "energy"};
+
+struct SectionKeys {
+  std::string_view section;
+  std::span<const std::string_view> keys;
+};
+constexpr std::array<SectionKeys, 4> kSectionKeys = {{{"study", kStudyKeys},
+                                                      {"budget", kBudgetKeys},
+                                                      {"search", kSearchKeys},
+                                                      {"trial", kTrialKeys}}};
+
+bool contains(std::span<const std::string_view> names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// How messages name a top-level entry: [study], [[rules]], or a bare key.
+std::string section_label(std::string_view name, const toml::node& node) {
+  if (node.is_table()) return fmt::format("[{}]", key_text(name));
+  if (node.is_array_of_tables()) return fmt::format("[[{}]]", key_text(name));
+  return key_text(name);
+}
+
+// [pruner] kind = "none" says what this version does anyway, so it is accepted.
+bool is_pruner_none(std::string_view name, const toml::node& node) {
+  const toml::table* table = node.as_table();
+  return name == "pruner" && table && table->size() == 1 && table->get_as<std::string>("kind") &&
+         table->get_as<std::string>("kind")->get() == "none";
+}
+
+std::string unknown_section_hint(std::string_view name, const toml::node& node) {
+  if (!node.is_table() && !node.is_array()) {
+    if (auto home = section_of_key(name)) return fmt::format("key outside any section; {}", *home);
+  }
+  if (auto close = closest_name(name, kAllSections)) {
+    return fmt::format("unknown section; did you mean [{}]?", *close);
+  }
+  return "unknown section; " + unknown_name_hint(name, kSections, NameStyle::kSection);
+}
+
+Status check_section(const TableEntry& entry, const std::string& path) {
+  std::string_view name = entry.key->str();
+  const toml::node& node = *entry.node;
+  FilePosition pos = position_of(*entry.key, node);
+  std::string label = section_label(name, node);
+  auto error = [&](std::string_view text) {
+    return tl::unexpected(study_file_error(path, pos, text));
+  };
+  if (contains(kLaterSections, name)) {
+    if (is_pruner_none(name, node)) return {};
+    return error(fmt::format("{} is not available in this version yet", label));
+  }
+  if (!contains(kSections, name))
+    return error(fmt::format("{}: {}", label, unknown_section_hint(name, node)));
+  if (!node.is_table()) {
+    return error(fmt::format("{}: expected a section [{}], got {}", label, name, describe(node)));
+  }
+  return {};
+}
+
+Result<StudySpec> parse_document(const toml::table& root, const std::string& path) {
+  StudySpec spec;
+  spec.path = path;
+  Status status = check_sections(root, path);
+  if (status) status = parse_study_section(root, path, spec);
+  if (status) status = parse_budget_section(root, path, spec);
+  if (status) status = parse_search_section(root, path, spec);
+  if (status) status = parse_trial_section(root, path, spec);
+  if (!status) return tl::unexpected(status.error());
+  return spec;
+}
+
+}  // namespace
+
+Status check_sections(const toml::table& root, const std::string& path) {
+  for (const TableEntry& entry : entries_in_file_order(root)) {
+    if (auto status = check_section(entry, path); !status) return status;
+  }
+  return {};
+}
+
+std::optional<SectionReader> open_section(const toml::table& root, std::string_view name,
+                                          const std::string& path) {
+  auto it = root.find(name);
+  if (it == root.end() || !it->second.is_table()) return std::nullopt;
+  return SectionReader(*it->second.as_table(), position_of(it->first, it->second),
+                       fmt::format("[{}]", name), path);
+}
+
+std::optional<std::string> section_of_key(std::string_view key) {
+  for (const SectionKeys& s : kSectionKeys) {
+    if (contains(s.keys, key)) return fmt::format("it belongs in [{}]", s.section);
+  }
+  return std::nullopt;
+}
+
+Result<StudySpec> parse_study_file(std::string_view text, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    FilePosition pos{std::max<uint32_t>(e.source().begin.line, 1),
+                     std::max<uint32_t>(e.source().begin.column, 1)};
+    return tl::unexpected(
+        study_file_error(path, pos, "syntax error: " + one_line(e.description())));
+  }
+  return parse_document(root, path);
+}
+
+Result<StudySpec> load_study_file(const std::string& path) {
+  auto cannot_read = [&path](int err) {
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("cannot read study file \"{}\": {}",
+                                                               one_line(path), std::strerror(err)));
+  };
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
+  if (!file) return cannot_read(errno);
+  std::string text;
+  char buffer[1 << 16];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) text.append(buffer, n);
+  if (std::ferror(file.get())) return cannot_read(errno);
+  return parse_study_file(text, path);
+}
+
+}  // namespace greentune

@@ -1,0 +1,95 @@
+// [trial]: what runs as a trial and how long it may take.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "config/messages.hpp"
+#include "config/sections.hpp"
+
+namespace greentune {
+namespace {
+
+constexpr std::string_view kNeedsRunner = R"(needs trainer = "..." or command = [...])";
+constexpr std::string_view kFunctionPrefix = "function:";
+// The trainer module checks the function name; these are what it knows now.
+constexpr std::string_view kTrainers = "function:branin, function:hartmann6, function:rosenbrock";
+
+void check_trainer(SectionReader& r, const std::string& trainer) {
+  bool function = trainer.starts_with(kFunctionPrefix) && trainer.size() > kFunctionPrefix.size();
+  if (!function) {
+    r.fail_value("trainer",
+                 fmt::format("unknown trainer {}; accepted: {}", in_quotes(trainer), kTrainers));
+  }
+}
+
+void check_command(SectionReader& r, const std::vector<std::string>& command) {
+  if (command.empty()) {
+    r.fail_value("command",
+                 R"(empty; accepted: a program and its arguments, e.g. ["python3", "train.py"])");
+  } else if (command[0].empty()) {
+    const toml::node& program = *r.find("command")->as_array()->get(0);
+    r.fail(position_of(program), "command[0]",
+           "empty program name; accepted: a program name or path");
+  }
+}
+
+// A variable name the environment can hold: non-empty, without '=' or NUL.
+bool valid_env_name(std::string_view name) {
+  return !name.empty() && name.find('=') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+void read_env(SectionReader& r, std::map<std::string, std::string>& env) {
+  const toml::node* node = r.ok() ? r.find("env") : nullptr;
+  if (!node) return;
+  const toml::table* table = node->as_table();
+  if (!table)
+    return r.fail_type("env", *node, "a table of strings, e.g. { OMP_NUM_THREADS = \"4\" }");
+  for (const TableEntry& entry : entries_in_file_order(*table)) {
+    std::string_view name = entry.key->str();
+    std::string field = fmt::format("env.{}", name);
+    if (!valid_env_name(name)) {
+      return r.fail(position_of(*entry.key), field,
+                    "not a valid variable name; accepted: a non-empty name without '='");
+    }
+    if (!entry.node->is_string()) {
+      return r.fail(position_of(*entry.node), field,
+                    "expected a string, got " + describe(*entry.node));
+    }
+    env[std::string(name)] = entry.node->as_string()->get();
+  }
+}
+
+}  // namespace
+
+Status parse_trial_section(const toml::table& root, const std::string& path, StudySpec& spec) {
+  auto r = open_section(root, "trial", path);
+  if (!r)
+    return tl::unexpected(
+        study_file_error(path, FilePosition{}, fmt::format("[trial] {}", kNeedsRunner)));
+  TrialSpec& t = spec.trial;
+  std::optional<std::string> trainer;
+  std::optional<std::vector<std::string>> command;
+  std::optional<double> grace;
+  r->check_keys(kTrialKeys, section_of_key);
+  r->read_string("trainer", trainer);
+  if (trainer) check_trainer(*r, *trainer);
+  r->read_string_array("command", command);
+  if (command) check_command(*r, *command);
+  if (trainer && command) r->fail_value("command", "give either trainer or command, not both");
+  if (r->ok() && !trainer && !command) r->fail_table(kNeedsRunner);
+  r->read_string("dataset", t.dataset);
+  r->read_int("max_steps", t.max_steps, 1);
+  r->read_duration("timeout", t.timeout_s, /*allow_zero=*/false);
+  r->read_duration("grace", grace, /*allow_zero=*/true);
+  read_env(*r, t.env);
+  r->read_string("cwd", t.cwd);
+  t.trainer = trainer.value_or("");
+  t.command = command.value_or(std::vector<std::string>{});
+  t.grace_s = grace.value_or(t.grace_s);
+  return r->status();
+}
+
+}  // namespace greentune

@@ -1,0 +1,57 @@
+// Helpers shared by every module's tests.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "greentune/clock.hpp"
+
+namespace greentune::testing {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A clock that moves only when told to.  sleep() advances it.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(double start = 1.7e9) : now_(start) {}
+  double now() override { return now_; }
+  double monotonic() override { return now_; }
+  void sleep(double seconds) override { now_ += seconds; }
+  void advance(double seconds) { now_ += seconds; }
+
+ private:
+  double now_;
+};
+
+struct CommandResult {
+  int exit_code = -1;   // -1 if it did not exit normally
+  std::string out;      // stdout
+  std::string err;      // stderr
+};
+
+// Runs argv (no shell) with optional stdin text, waits, captures both streams.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& cwd = "");
+
+// The greentune binary under test (GREENTUNE_BIN, set by ctest).
+std::string greentune_binary();
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+// Bytes of a file, or "" if absent: to assert that a failed command left it unchanged.
+std::string file_bytes_or_empty(const std::string& path);
+
+}  // namespace greentune::testing
