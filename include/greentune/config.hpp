@@ -47,6 +47,12 @@ struct StudySpec {
   SearchSpec search;
   TrialSpec trial;
   std::string path;  // the file it came from
+  // "file:line:col" of keys that later checks (which run outside the parser) report
+  // errors about, e.g. "trial.trainer".
+  std::map<std::string, std::string> locations;
+
+  // "file:line:col: [section] key" for such a key, or "file: [section] key".
+  std::string where(const std::string& section, const std::string& key) const;
 
   // Round-trips through the study record's `spec` column.
   nlohmann::json to_json() const;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -100,10 +101,14 @@ class Storage {
   // every trial of the study so far (by number).  Returns the new trial's params.
   using ParamsFn = std::function<Result<Params>(int64_t number, const std::vector<Trial>& trials)>;
   struct NewTrial {
-    TrialState state = TrialState::kRunning;  // kRunning (ask) or kWaiting (enqueue)
-    double now = 0.0;
-    std::string worker;        // who runs it; "" for an outside loop
-    bool with_history = true;  // false: make_params gets an empty list (cheaper)
+    NewTrial(TrialState state_in, double now_in, std::string worker_in = "",
+             bool with_history_in = true)
+        : state(state_in), now(now_in), worker(std::move(worker_in)),
+          with_history(with_history_in) {}
+    TrialState state;   // kRunning (ask) or kWaiting (enqueue)
+    double now;
+    std::string worker;  // who runs it; "" for an outside loop
+    bool with_history;   // false: make_params gets an empty list (cheaper)
   };
   // Atomically: reads the study's trials (when with_history), picks the next dense number,
   // calls make_params, and inserts the trial (kRunning sets started).  If make_params fails

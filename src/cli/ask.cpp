@@ -3,12 +3,16 @@
 // Each call is a fresh process: the sampler rebuilds what it needs from storage, so a
 // seeded study gives the same sequence as `greentune tune` would.
 #include <cstdio>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/study_setup.hpp"
 #include "greentune/clock.hpp"
+#include "greentune/sampler.hpp"
 #include "greentune/study.hpp"
 #include "sampling/grid_sampler.hpp"
 
@@ -25,15 +29,41 @@ struct AskArgs {
   std::optional<uint64_t> seed;
 };
 
-Result<SearchSpace> parse_space(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+// Parses JSON keeping the written key order; a key written twice in one object is an
+// error (JSON parsers silently keep one of them, which would hide a duplicate parameter).
+Result<nlohmann::ordered_json> parse_json_object(const std::string& text, const char* flag) {
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  std::optional<std::string> duplicate;
+  auto callback = [&](int, nlohmann::ordered_json::parse_event_t event,
+                      nlohmann::ordered_json& parsed) {
+    using Event = nlohmann::ordered_json::parse_event_t;
+    if (event == Event::object_start) keys.emplace_back();
+    if (event == Event::object_end && !keys.empty()) keys.pop_back();
+    if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+      duplicate = duplicate.value_or(parsed.get<std::string>());
+    }
+    return true;
+  };
+  auto j = nlohmann::ordered_json::parse(text, callback, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("--space: not valid JSON: {}; expected e.g. "
+                      fmt::format("{}: not valid JSON: {}; expected e.g. "
                                   "'{{\"x\": {{\"type\": \"float\", \"low\": 0, \"high\": 1}}}}'",
-                                  text));
+                                  flag, text));
   }
-  auto space = SearchSpace::from_json(j);
+  if (duplicate) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: duplicate key \"{}\"; each parameter (and each field of "
+                                  "one) is given once",
+                                  flag, *duplicate));
+  }
+  return j;
+}
+
+Result<SearchSpace> parse_space(const std::string& text) {
+  auto j = parse_json_object(text, "--space");
+  if (!j) return tl::unexpected(j.error());
+  auto space = SearchSpace::from_json(*j);
   if (!space) return make_error(ErrorCode::kInvalidArgument, "--space: " + space.error().message);
   return space;
 }
@@ -95,6 +125,9 @@ Result<Study> open_study(Storage& storage, const AskArgs& args) {
   }
   auto spec = spec_from_flags(args);
   if (!spec) return tl::unexpected(spec.error());
+  if (auto sampler = make_sampler(spec->sampler_json(0)); !sampler) {
+    return make_error(ErrorCode::kInvalidArgument, "--sampler: " + sampler.error().message);
+  }
   if (spec->search.sampler == "grid") fmt::print(stderr, "warning: {}\n", grid_energy_warning());
   auto opened = open_or_create_study(storage, *spec);
   if (!opened) return tl::unexpected(opened.error());

@@ -1,6 +1,8 @@
 #include "cli/study_setup.hpp"
 
+#include <optional>
 #include <random>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -8,6 +10,26 @@
 
 namespace greentune::cli {
 namespace {
+
+// The first parameter in which two spaces differ, as (stored, file) descriptions.
+std::optional<std::pair<std::string, std::string>> space_difference(
+    const nlohmann::ordered_json& stored, const nlohmann::ordered_json& file) {
+  if (stored == file) return std::nullopt;
+  auto describe = [](const nlohmann::ordered_json& space, const std::string& name) {
+    auto it = space.find(name);
+    return it == space.end() ? fmt::format("no parameter {}", name)
+                             : fmt::format("{} = {}", name, it->dump());
+  };
+  for (const auto& [name, dist] : file.items()) {
+    if (!stored.contains(name) || stored[name] != dist) {
+      return std::pair{describe(stored, name), describe(file, name)};
+    }
+  }
+  for (const auto& [name, dist] : stored.items()) {
+    if (!file.contains(name)) return std::pair{describe(stored, name), describe(file, name)};
+  }
+  return std::pair{std::string("the parameters in another order"), std::string("this order")};
+}
 
 Status check_same(const StudyRecord& stored, const StudySpec& spec) {
   auto differs = [&](const char* what, const std::string& was, const std::string& now) {
@@ -21,8 +43,8 @@ Status check_same(const StudyRecord& stored, const StudySpec& spec) {
     return differs("direction", to_string(stored.direction), to_string(spec.direction));
   }
   if (stored.metric != spec.metric) return differs("metric", stored.metric, spec.metric);
-  if (stored.space != spec.search.space.to_json()) {
-    return differs("search space", stored.space.dump(), spec.search.space.to_json().dump());
+  if (auto diff = space_difference(stored.space, spec.search.space.to_json())) {
+    return differs("search space", diff->first, diff->second);
   }
   std::string sampler = stored.sampler.value("name", "");
   if (sampler != spec.search.sampler) return differs("sampler", sampler, spec.search.sampler);

@@ -63,7 +63,7 @@ Result<Prepared> prepare(const TuneArgs& args) {
   auto trainer = make_trainer(spec->trial.trainer, spec->search.space, spec->metric);
   if (!trainer) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: [trial] trainer: {}", spec->path, trainer.error().message));
+                      fmt::format("{}: {}", spec->where("trial", "trainer"), trainer.error().message));
   }
   return Prepared{std::move(*spec), std::move(*trainer)};
 }

@@ -155,3 +155,12 @@ Result<StudySpec> study_spec_from_json(const nlohmann::json& j) {
 }
 
 }  // namespace greentune
+
+namespace greentune {
+
+std::string StudySpec::where(const std::string& section, const std::string& key) const {
+  auto it = locations.find(section + "." + key);
+  return fmt::format("{}: [{}] {}", it == locations.end() ? path : it->second, section, key);
+}
+
+}  // namespace greentune

@@ -13,15 +13,18 @@ namespace {
 
 constexpr std::string_view kNeedsRunner = R"(needs trainer = "..." or command = [...])";
 constexpr std::string_view kFunctionPrefix = "function:";
-// The trainer module checks the function name; these are what it knows now.
+// The trainer module checks the name and the space it needs when the study runs
+// (StudySpec::locations gives its errors a file position); these are its names now.
 constexpr std::string_view kTrainers = "function:branin, function:hartmann6, function:rosenbrock";
 
-void check_trainer(SectionReader& r, const std::string& trainer) {
+void check_trainer(SectionReader& r, const std::string& trainer, StudySpec& spec) {
   bool function = trainer.starts_with(kFunctionPrefix) && trainer.size() > kFunctionPrefix.size();
   if (!function) {
     r.fail_value("trainer",
                  fmt::format("unknown trainer {}; accepted: {}", in_quotes(trainer), kTrainers));
   }
+  FilePosition pos = position_of(*r.find("trainer"));
+  spec.locations["trial.trainer"] = fmt::format("{}:{}:{}", spec.path, pos.line, pos.column);
 }
 
 void check_command(SectionReader& r, const std::vector<std::string>& command) {
@@ -75,7 +78,7 @@ Status parse_trial_section(const toml::table& root, const std::string& path, Stu
   std::optional<double> grace;
   r->check_keys(kTrialKeys, section_of_key);
   r->read_string("trainer", trainer);
-  if (trainer) check_trainer(*r, *trainer);
+  if (trainer) check_trainer(*r, *trainer, spec);
   r->read_string_array("command", command);
   if (command) check_command(*r, *command);
   if (trainer && command) r->fail_value("command", "give either trainer or command, not both");

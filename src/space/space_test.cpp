@@ -172,16 +172,16 @@ TEST(SearchSpaceCreateTest, NameErrors) {
 // ---- JSON form ---------------------------------------------------------------------------
 
 TEST(SearchSpaceJsonTest, ParsesTheDocumentedForm) {
-  auto space = SearchSpace::from_json(json::parse(R"({
+  auto space = SearchSpace::from_json(nlohmann::ordered_json::parse(R"({
     "eta": {"type": "float", "low": 0.001, "high": 0.3, "log": true},
     "n": {"type": "int", "low": 1, "high": 9, "step": 2},
     "b": {"type": "categorical", "choices": ["a", 1, 2.5, true]}})"));
   ASSERT_TRUE(space) << space.error().message;
   ASSERT_EQ(space->size(), 3u);
-  // nlohmann::json keeps object keys sorted: the params come in name order.
-  EXPECT_EQ(space->params()[0].name, "b");
-  EXPECT_EQ(space->params()[1].name, "eta");
-  EXPECT_EQ(space->params()[2].name, "n");
+  // The params keep the order in which they were written.
+  EXPECT_EQ(space->params()[0].name, "eta");
+  EXPECT_EQ(space->params()[1].name, "n");
+  EXPECT_EQ(space->params()[2].name, "b");
   const auto& eta = std::get<FloatDistribution>(space->find("eta")->dist);
   EXPECT_EQ(eta.low, 0.001);
   EXPECT_EQ(eta.high, 0.3);
@@ -250,8 +250,8 @@ TEST(SearchSpaceJsonTest, RoundTripIsExact) {
       int_param("e", 1, 1 << 20, true),
       cat_param("f", {std::string("x"), int64_t{2}, 2.5, 1.0, false}),
   });
-  json j = space.to_json();
-  auto back = SearchSpace::from_json(json::parse(j.dump()));
+  nlohmann::ordered_json j = space.to_json();
+  auto back = SearchSpace::from_json(nlohmann::ordered_json::parse(j.dump()));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->to_json(), j);
   EXPECT_EQ(back->to_json().dump(), j.dump());
@@ -430,7 +430,7 @@ TEST(SearchSpaceTest, EmptySpace) {
   auto space = must_create({});
   EXPECT_TRUE(space.empty());
   EXPECT_TRUE(space.validate({}));
-  EXPECT_EQ(space.to_json(), json::object());
+  EXPECT_EQ(space.to_json(), nlohmann::ordered_json::object());
 }
 
 }  // namespace
