@@ -35,7 +35,15 @@ struct TrialSpec {
   std::optional<double> timeout_s;
   double grace_s = 30.0;
   std::map<std::string, std::string> env;
-  std::optional<std::string> cwd;
+  std::optional<std::string> cwd;       // relative to the study file's directory
+  // [[trial.metric_regex]] name = "...", regex = "...": metrics read from stdout lines.
+  struct MetricRegex {
+    std::string name;
+    std::string regex;
+  };
+  std::vector<MetricRegex> metric_regex;
+  double monitor_interval_s = 1.0;             // /proc sampling of the trial's processes
+  int64_t log_max_bytes = 10 * 1024 * 1024;    // per stream (stdout, stderr)
 };
 
 struct StudySpec {

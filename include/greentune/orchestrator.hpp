@@ -1,10 +1,12 @@
 // The orchestrator: the loop that runs a study until a completion criterion is met.
 //
-//   completion? -> ask (enqueued first, else the sampler) -> run the trial -> tell
+//   completion? -> ask (enqueued first, else the sampler) -> start -> poll ... -> tell
 //
-// Every state change goes to storage before the loop moves on, so a study killed at any
-// moment resumes from storage: finished trials are kept, and trials left RUNNING by a dead
-// orchestrator (stale heartbeat) are queued again with the same params.
+// Up to `concurrency` trials run at once, each driven through Executor / RunningTrial
+// from this one thread.  Every state change goes to storage before the loop moves on, so
+// a study killed at any moment resumes from storage: finished trials are kept, and trials
+// left RUNNING by a dead orchestrator are queued again with the same params (and so the
+// same checkpoint directory).
 #pragma once
 
 #include <atomic>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "greentune/clock.hpp"
+#include "greentune/executor.hpp"
 #include "greentune/result.hpp"
 #include "greentune/study.hpp"
 #include "greentune/trainer.hpp"
@@ -22,10 +25,15 @@ namespace greentune {
 struct TuneOptions {
   CompletionSpec completion;
   std::string metric = "value";
-  // A RUNNING trial whose heartbeat is older than this belongs to a dead orchestrator.
+  int64_t concurrency = 1;          // trials running at once
+  double poll_interval_s = 0.05;    // how often running trials are polled
+  double heartbeat_interval_s = 5;  // how often a running trial's heartbeat is stored
+  // A RUNNING trial of a worker on another host whose heartbeat is older than this
+  // belongs to a dead orchestrator.
   double stale_after_s = 60.0;
   Clock* clock = nullptr;  // nullptr: the system clock
-  // Set from a signal handler to stop after the current trial (it is re-queued).
+  // Set (e.g. from a signal handler) to stop: running trials get SIGTERM and their grace
+  // period, are queued again as resumable, and run_study returns.
   const std::atomic<bool>* interrupted = nullptr;
   // Called after each trial is stored (for progress output).  May be empty.
   std::function<void(const Trial&, const std::vector<Trial>&)> on_trial_finished;
@@ -33,17 +41,22 @@ struct TuneOptions {
 
 struct TuneResult {
   std::optional<CompletionReason> reason;  // nullopt when interrupted
-  int64_t trials_run = 0;                  // trials this call ran
-  int64_t requeued = 0;                    // stale RUNNING trials it queued again
+  int64_t trials_run = 0;                  // trials this call finished
+  int64_t requeued = 0;                    // stale RUNNING trials it queued again at start
+  int64_t interrupted_trials = 0;          // running trials queued again on interrupt
 };
 
-// Runs the study with an in-process trainer until a criterion is met, the sampler is
-// exhausted, or `interrupted` is set.  The criterion is stored with the study.
+// Runs the study until a criterion is met, the sampler is exhausted, or `interrupted`
+// is set.  The criterion is stored with the study.
+Result<TuneResult> run_study(Study& study, Executor& executor, const TuneOptions& options);
+// The same with an in-process trainer.
 Result<TuneResult> run_study(Study& study, Trainer& trainer, const TuneOptions& options);
 
 // Queues again the RUNNING trials of dead orchestrators: a worker on this host whose
 // process is gone, or a worker elsewhere whose heartbeat is older than stale_after_s.
 // Trials handed to outside loops by `ask` (no worker) are left alone.
-Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_after_s);
+// `on_stale` (may be empty) is called for each such trial first.
+Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_after_s,
+                                     const std::function<void(const Trial&)>& on_stale = {});
 
 }  // namespace greentune

@@ -52,7 +52,9 @@ struct Event {
   nlohmann::json data = nlohmann::json::object();
 };
 
-// One sample of a trial's process tree (filled in by the executor's monitor).
+// One sample of a trial's process tree (filled in by the executor's monitor).  The last
+// sample of a program that exited is taken at its exit: CPU time from wait4 (the whole
+// tree, as /usr/bin/time reports it) and, in rss_bytes, the peak RSS seen.
 struct SystemSample {
   double time = 0.0;
   double cpu_user_s = 0.0;    // cumulative

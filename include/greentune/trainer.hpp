@@ -15,19 +15,31 @@
 
 namespace greentune {
 
-// Where a running trial sends its metrics.  Returning true from should_stop() asks the
-// trainer to stop at its next step (a pruner or rule fired).
+struct SystemSample;  // storage.hpp
+
+// Where a running trial sends what it reports and what is observed of it.  Returning
+// true from should_stop() asks an in-process trainer to stop at its next step.
 class TrialReporter {
  public:
   virtual ~TrialReporter() = default;
   virtual Status report(int64_t step, const std::map<std::string, double>& metrics) = 0;
   virtual bool should_stop() = 0;
+  // Something worth keeping about the trial: a malformed report line, why it failed.
+  virtual Status event(const std::string& kind, const std::string& level,
+                       const std::string& message) = 0;
+  // A sample of the trial's processes (cumulative CPU, RSS, ...).
+  virtual Status sample(const SystemSample& sample) = 0;
+  // A file the trial left: logs, the report file, checkpoints.
+  virtual Status artifact(const std::string& name, const std::string& path) = 0;
 };
 
 struct TrialOutcome {
   TrialState state = TrialState::kComplete;
   std::map<std::string, double> final_metrics;  // the objective is looked up here by name
   std::string message;                          // why it failed or stopped, if it did
+  // Stopped because greentune was interrupted: to be queued again and resumed from its
+  // checkpoint, not counted as finished.
+  bool resumable = false;
 };
 
 class Trainer {

@@ -8,19 +8,68 @@
 #include "greentune/summary.hpp"
 #include "cli/study_view.hpp"
 
+#include <algorithm>
+#include <map>
+
 namespace greentune::cli {
 namespace {
 
-int run_trials(const StudyArgs& args) {
-  return with_study(args, [&](const StudyRecord&, const std::vector<Trial>& trials) {
-    if (!args.common.json) {
-      fmt::print("{}", trials_table_text(trials));
-      return;
+// Events that say why a trial stopped early or failed, by trial id (the last one wins).
+std::map<int64_t, std::string> stop_reasons(Storage& storage, int64_t study_id) {
+  std::map<int64_t, std::string> reasons;
+  auto events = storage.events(study_id);
+  if (!events) return reasons;
+  for (const auto& e : *events) {
+    if (!e.trial_id) continue;
+    if (e.kind == "trial_failed" || e.kind == "trial_stopped" || e.kind == "trial_interrupted") {
+      reasons[*e.trial_id] = e.message;
     }
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& t : trials) list.push_back(trial_json(t));
-    fmt::print("{}\n", nlohmann::json{{"trials", list}}.dump());
-  });
+  }
+  return reasons;
+}
+
+// state, value, params, ... plus what was measured of the trial and where its files are.
+Result<nlohmann::json> detailed_trial_json(Storage& storage, const Trial& t,
+                                           const std::map<int64_t, std::string>& reasons) {
+  nlohmann::json j = trial_json(t);
+  auto samples = storage.system_samples(t.id);
+  if (!samples) return tl::unexpected(samples.error());
+  int64_t peak = 0;
+  for (const auto& s : *samples) peak = std::max(peak, s.rss_bytes);
+  j["cpu_seconds"] = samples->empty() ? nlohmann::json(nullptr)
+                                      : nlohmann::json(samples->back().cpu_user_s +
+                                                       samples->back().cpu_system_s);
+  j["peak_rss_bytes"] = samples->empty() ? nlohmann::json(nullptr) : nlohmann::json(peak);
+  auto it = reasons.find(t.id);
+  j["stop_reason"] = it == reasons.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second);
+  auto artifacts = storage.artifacts(t.id);
+  if (!artifacts) return tl::unexpected(artifacts.error());
+  nlohmann::json files = nlohmann::json::object();
+  for (const auto& a : *artifacts) files[a.name] = a.path;
+  j["files"] = files;
+  return j;
+}
+
+int run_trials(const StudyArgs& args) {
+  auto storage = open_storage_for(args.common);
+  if (!storage) return fail(storage.error());
+  auto study = Study::load(**storage, args.study);
+  if (!study) return fail(study.error());
+  auto trials = study->trials();
+  if (!trials) return fail(trials.error());
+  if (!args.common.json) {
+    fmt::print("{}", trials_table_text(*trials));
+    return 0;
+  }
+  auto reasons = stop_reasons(**storage, study->id());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : *trials) {
+    auto j = detailed_trial_json(**storage, t, reasons);
+    if (!j) return fail(j.error());
+    list.push_back(std::move(*j));
+  }
+  fmt::print("{}\n", nlohmann::json{{"trials", list}}.dump());
+  return 0;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // greentune tune STUDY.toml: run a study to completion.
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <random>
 
@@ -9,6 +10,7 @@
 #include "cli/study_setup.hpp"
 #include "greentune/config.hpp"
 #include "greentune/orchestrator.hpp"
+#include "greentune/process_executor.hpp"
 #include "greentune/summary.hpp"
 #include "greentune/trainer.hpp"
 #include "sampling/grid_sampler.hpp"
@@ -32,6 +34,7 @@ struct TuneArgs {
   CommonOptions common;
   std::string file;
   std::string study;
+  std::string runs_dir = "greentune-runs";
   bool quiet = false;
 };
 
@@ -47,25 +50,67 @@ void print_summary(const TuneArgs& args, const StudyRecord& record,
 // Everything that can be checked before storage is touched: a bad file writes nothing.
 struct Prepared {
   StudySpec spec;
-  std::unique_ptr<Trainer> trainer;
+  std::unique_ptr<Trainer> trainer;    // a built-in trainer, or
+  std::unique_ptr<Executor> executor;  // the executor that runs it (or the program)
 };
+
+// Some valid params, to check that every {placeholder} of the command is a param.
+Params example_params(const SearchSpace& space) {
+  Params params;
+  for (size_t i = 0; i < space.size(); ++i) params[space.params()[i].name] = space.decode(i, 0.5);
+  return params;
+}
+
+Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const StudySpec& spec) {
+  namespace fs = std::filesystem;
+  if (auto ok = substitute_params(spec.trial.command, example_params(spec.search.space)); !ok) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: {}", spec.path, ok.error().message));
+  }
+  fs::path base = fs::absolute(spec.path).parent_path();
+  ProcessExecutorOptions o;
+  o.study = spec.name;
+  o.command = spec.trial.command;
+  o.env = spec.trial.env;
+  o.cwd = (base / spec.trial.cwd.value_or(".")).lexically_normal().string();
+  o.runs_dir = fs::absolute(args.runs_dir).string();
+  o.timeout_s = spec.trial.timeout_s;
+  o.grace_s = spec.trial.grace_s;
+  o.monitor_interval_s = spec.trial.monitor_interval_s;
+  o.log_max_bytes = spec.trial.log_max_bytes;
+  for (const auto& m : spec.trial.metric_regex) o.metric_regex.push_back({m.name, m.regex});
+  if (!fs::is_directory(o.cwd)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: [trial] cwd: {} is not a directory", spec.path, o.cwd));
+  }
+  auto executor = make_process_executor(std::move(o));
+  if (!executor) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: {}", spec.path, executor.error().message));
+  }
+  return executor;
+}
 
 Result<Prepared> prepare(const TuneArgs& args) {
   auto spec = load_study_file(args.file);
   if (!spec) return tl::unexpected(spec.error());
   if (!args.study.empty()) spec->name = args.study;
-  if (spec->trial.trainer.empty()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: [trial] command: running programs as trials is not "
-                                  "available in this version yet; use trainer = \"function:...\"",
-                                  spec->path));
+  Prepared prepared;
+  if (!spec->trial.command.empty()) {
+    auto executor = program_executor(args, *spec);
+    if (!executor) return tl::unexpected(executor.error());
+    prepared.executor = std::move(*executor);
+  } else {
+    auto trainer = make_trainer(spec->trial.trainer, spec->search.space, spec->metric);
+    if (!trainer) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("{}: {}", spec->where("trial", "trainer"),
+                                    trainer.error().message));
+    }
+    prepared.trainer = std::move(*trainer);
   }
-  auto trainer = make_trainer(spec->trial.trainer, spec->search.space, spec->metric);
-  if (!trainer) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: {}", spec->where("trial", "trainer"), trainer.error().message));
-  }
-  return Prepared{std::move(*spec), std::move(*trainer)};
+  prepared.spec = std::move(*spec);
+  return prepared;
 }
 
 int run(const TuneArgs& args) {
@@ -92,13 +137,17 @@ int run(const TuneArgs& args) {
   TuneOptions options;
   options.completion = spec.completion;
   options.metric = spec.metric;
+  options.concurrency = spec.concurrency;
   options.interrupted = &g_interrupted;
   if (!args.quiet) {
     options.on_trial_finished = [&](const Trial& t, const std::vector<Trial>& all) {
       fmt::print(stderr, "{}\n", trial_progress_line(study->study.record(), t, all));
     };
   }
-  auto result = run_study(study->study, *prepared->trainer, options);
+  if (prepared->trainer) {
+    prepared->executor = make_in_process_executor(*prepared->trainer, study->study.space());
+  }
+  auto result = run_study(study->study, *prepared->executor, options);
   if (!result) return fail(result.error());
   if (auto ok = study->study.refresh(); !ok) return fail(ok.error());
   auto final_trials = study->study.trials();
@@ -120,6 +169,9 @@ Runner setup_tune(CLI::App& sub) {
   sub.add_option("STUDY.toml", args->file, "the study file")->required();
   sub.add_option("--study", args->study, "study name (default: [study] name of the file)");
   sub.add_flag("--quiet,-q", args->quiet, "no progress line per trial");
+  sub.add_option("--runs-dir", args->runs_dir,
+                 "where trial programs get their logs, report file and checkpoints")
+      ->capture_default_str();
   add_common_options(sub, args->common);
   return [args] { return run(*args); };
 }

@@ -271,3 +271,50 @@ TEST(StudyFile, LoadNamesTheFileInErrors) {
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+const char* kCommandStudy = R"toml([study]
+name = "cmd"
+direction = "minimize"
+metric = "val_loss"
+
+[search.space]
+lr = { type = "float", low = 1e-4, high = 0.1, log = true }
+
+[trial]
+command = ["python3", "train.py", "--lr", "{lr}"]
+monitor_interval = "2s"
+log_max_bytes = 4096
+
+[[trial.metric_regex]]
+name = "val_loss"
+regex = "val_loss=([0-9.]+)"
+)toml";
+
+TEST(StudyFileTrial, CommandMetricRegexAndMonitoring) {
+  auto spec = parse_study_file(kCommandStudy, "study.toml");
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->trial.command, (std::vector<std::string>{"python3", "train.py", "--lr", "{lr}"}));
+  ASSERT_EQ(spec->trial.metric_regex.size(), 1u);
+  EXPECT_EQ(spec->trial.metric_regex[0].name, "val_loss");
+  EXPECT_EQ(spec->trial.metric_regex[0].regex, "val_loss=([0-9.]+)");
+  EXPECT_EQ(spec->trial.monitor_interval_s, 2.0);
+  EXPECT_EQ(spec->trial.log_max_bytes, 4096);
+  auto j = spec->to_json();
+  EXPECT_EQ(j["trial"]["metric_regex"][0]["regex"], "val_loss=([0-9.]+)");
+}
+
+TEST(StudyFileTrial, MetricRegexNeedsNameAndRegex) {
+  std::string text = kCommandStudy;
+  text.replace(text.find("name = \"val_loss\"\n"), 18, "");
+  auto spec = parse_study_file(text, "study.toml");
+  ASSERT_FALSE(spec);
+  EXPECT_EQ(spec.error().message,
+            "study.toml:14:1: [trial] metric_regex[0]: needs exactly name = \"...\" and regex = "
+            "\"...\" (non-empty), e.g. { name = \"val_loss\", regex = \"val_loss=([0-9.eE+-]+)\" }");
+}
+
+}  // namespace
+}  // namespace greentune

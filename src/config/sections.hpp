@@ -25,8 +25,10 @@ inline constexpr std::array<std::string_view, 8> kBudgetKeys = {
     "concurrency", "max_energy_kwh", "max_co2e_g"};
 inline constexpr std::array<std::string_view, 4> kSearchKeys = {"sampler", "seed", "warm_start",
                                                                 "space"};
-inline constexpr std::array<std::string_view, 8> kTrialKeys = {
-    "trainer", "command", "dataset", "max_steps", "timeout", "grace", "env", "cwd"};
+inline constexpr std::array<std::string_view, 11> kTrialKeys = {
+    "trainer", "command",          "dataset",       "max_steps",   "timeout",
+    "grace",   "env",              "cwd",           "metric_regex", "monitor_interval",
+    "log_max_bytes"};
 
 // Fails on the first top-level entry, in file order, that is not one of [study],
 // [budget], [search], [trial] (naming the closest), or that belongs to a later version

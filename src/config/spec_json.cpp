@@ -44,6 +44,12 @@ json search_json(const SearchSpec& s) {
           {"warm_start", s.warm_start}};
 }
 
+json metric_regex_json(const std::vector<TrialSpec::MetricRegex>& entries) {
+  json list = json::array();
+  for (const auto& e : entries) list.push_back({{"name", e.name}, {"regex", e.regex}});
+  return list;
+}
+
 json trial_json(const TrialSpec& t) {
   return {{"trainer", t.trainer},
           {"command", t.command},
@@ -52,7 +58,10 @@ json trial_json(const TrialSpec& t) {
           {"timeout_s", or_null(t.timeout_s)},
           {"grace_s", t.grace_s},
           {"env", t.env},
-          {"cwd", or_null(t.cwd)}};
+          {"cwd", or_null(t.cwd)},
+          {"metric_regex", metric_regex_json(t.metric_regex)},
+          {"monitor_interval_s", t.monitor_interval_s},
+          {"log_max_bytes", t.log_max_bytes}};
 }
 
 CompletionSpec completion_from_json(const json& j) {
@@ -78,6 +87,11 @@ TrialSpec trial_from_json(const json& j) {
   t.grace_s = j.at("grace_s").get<double>();
   t.env = j.at("env").get<std::map<std::string, std::string>>();
   read_optional(j, "cwd", t.cwd);
+  for (const auto& e : j.at("metric_regex")) {
+    t.metric_regex.push_back({e.at("name").get<std::string>(), e.at("regex").get<std::string>()});
+  }
+  t.monitor_interval_s = j.at("monitor_interval_s").get<double>();
+  t.log_max_bytes = j.at("log_max_bytes").get<int64_t>();
   return t;
 }
 

@@ -65,6 +65,29 @@ void read_env(SectionReader& r, std::map<std::string, std::string>& env) {
   }
 }
 
+// [[trial.metric_regex]]: an array of { name = "...", regex = "..." } tables.
+void read_metric_regex(SectionReader& r, std::vector<TrialSpec::MetricRegex>& out) {
+  const toml::node* node = r.ok() ? r.find("metric_regex") : nullptr;
+  if (!node) return;
+  constexpr std::string_view kForm =
+      R"(an array of tables [[trial.metric_regex]] with name = "..." and regex = "...")";
+  const toml::array* array = node->as_array();
+  if (!array) return r.fail_type("metric_regex", *node, kForm);
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::table* entry = array->get(i)->as_table();
+    std::string field = fmt::format("metric_regex[{}]", i);
+    if (!entry) return r.fail(position_of(*array->get(i)), field, fmt::format("accepted: {}", kForm));
+    auto name = entry->get_as<std::string>("name");
+    auto regex = entry->get_as<std::string>("regex");
+    if (!name || !regex || name->get().empty() || regex->get().empty() || entry->size() != 2) {
+      return r.fail(position_of(*entry), field,
+                    "needs exactly name = \"...\" and regex = \"...\" (non-empty), e.g. "
+                    "{ name = \"val_loss\", regex = \"val_loss=([0-9.eE+-]+)\" }");
+    }
+    out.push_back({name->get(), regex->get()});
+  }
+}
+
 }  // namespace
 
 Status parse_trial_section(const toml::table& root, const std::string& path, StudySpec& spec) {
@@ -89,6 +112,13 @@ Status parse_trial_section(const toml::table& root, const std::string& path, Stu
   r->read_duration("grace", grace, /*allow_zero=*/true);
   read_env(*r, t.env);
   r->read_string("cwd", t.cwd);
+  read_metric_regex(*r, t.metric_regex);
+  std::optional<double> monitor_interval;
+  r->read_duration("monitor_interval", monitor_interval, /*allow_zero=*/false);
+  t.monitor_interval_s = monitor_interval.value_or(t.monitor_interval_s);
+  std::optional<int64_t> log_max_bytes;
+  r->read_int("log_max_bytes", log_max_bytes, 1024);
+  t.log_max_bytes = log_max_bytes.value_or(t.log_max_bytes);
   t.trainer = trainer.value_or("");
   t.command = command.value_or(std::vector<std::string>{});
   t.grace_s = grace.value_or(t.grace_s);

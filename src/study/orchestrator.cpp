@@ -1,35 +1,76 @@
 #include "greentune/orchestrator.hpp"
 
 #include <cmath>
-
-#include "greentune/worker.hpp"
+#include <list>
 
 #include <fmt/format.h>
+
+#include "greentune/storage.hpp"
+#include "greentune/worker.hpp"
 
 namespace greentune {
 namespace {
 
-// Sends a trainer's reports to storage, and heartbeats the trial as it goes.
+Status record_event(Storage& storage, int64_t study_id, std::optional<int64_t> trial_id,
+                    double now, std::string kind, std::string level, std::string message,
+                    nlohmann::json data = nlohmann::json::object()) {
+  Event e;
+  e.study_id = study_id;
+  e.trial_id = trial_id;
+  e.time = now;
+  e.kind = std::move(kind);
+  e.level = std::move(level);
+  e.message = std::move(message);
+  e.data = std::move(data);
+  return storage.add_event(e);
+}
+
+// Sends what a running trial reports, and what is observed of it, to storage.
 class StorageReporter : public TrialReporter {
  public:
-  StorageReporter(Storage& storage, int64_t trial_id, Clock& clock,
+  StorageReporter(Study& study, const Trial& trial, Clock& clock,
                   const std::atomic<bool>* interrupted)
-      : storage_(storage), trial_id_(trial_id), clock_(clock), interrupted_(interrupted) {}
+      : study_(study), trial_(trial), clock_(clock), interrupted_(interrupted) {}
 
   Status report(int64_t step, const std::map<std::string, double>& metrics) override {
     double now = clock_.now();
     for (const auto& [name, value] : metrics) {
-      if (auto ok = storage_.add_intermediate(trial_id_, name, step, value, now); !ok) return ok;
+      auto ok = study_.storage().add_intermediate(trial_.id, name, step, value, now);
+      if (!ok) return ok;
     }
-    return storage_.heartbeat(trial_id_, now);
+    return {};
   }
   bool should_stop() override { return interrupted_ && interrupted_->load(); }
+  Status event(const std::string& kind, const std::string& level,
+               const std::string& message) override {
+    return record_event(study_.storage(), study_.id(), trial_.id, clock_.now(), kind, level,
+                        fmt::format("trial {}: {}", trial_.number, message));
+  }
+  Status sample(const SystemSample& sample) override {
+    return study_.storage().add_system_sample(trial_.id, sample);
+  }
+  Status artifact(const std::string& name, const std::string& path) override {
+    Artifact a;
+    a.trial_id = trial_.id;
+    a.name = name;
+    a.path = path;
+    a.created = clock_.now();
+    return study_.storage().add_artifact(a).map([](int64_t) {});
+  }
 
  private:
-  Storage& storage_;
-  int64_t trial_id_;
+  Study& study_;
+  const Trial& trial_;
   Clock& clock_;
   const std::atomic<bool>* interrupted_;
+};
+
+// One running trial and what the loop keeps about it.
+struct Slot {
+  Trial trial;
+  std::unique_ptr<StorageReporter> reporter;
+  std::unique_ptr<RunningTrial> run;
+  double last_heartbeat = 0;
 };
 
 // The objective of a finished trial: its final value of `metric`, else the last one it
@@ -43,24 +84,17 @@ std::optional<double> objective(const TrialOutcome& outcome, const Trial& stored
   return std::nullopt;
 }
 
-Status record_event(Storage& storage, const Study& study, std::optional<int64_t> trial_id,
-                    double now, std::string kind, std::string level, std::string message,
-                    nlohmann::json data = nlohmann::json::object()) {
-  Event e;
-  e.study_id = study.id();
-  e.trial_id = trial_id;
-  e.time = now;
-  e.kind = std::move(kind);
-  e.level = std::move(level);
-  e.message = std::move(message);
-  e.data = std::move(data);
-  return storage.add_event(e);
-}
-
-// Stores the outcome of one trial: complete with its objective, or failed saying why.
+// Stores the outcome of one trial: complete with its objective, pruned with its last
+// value, failed saying why, or queued again when it was interrupted.
 Status finish(Study& study, const Trial& trial, const TrialOutcome& outcome,
               const std::string& metric, double now) {
   Storage& storage = study.storage();
+  if (outcome.resumable) {
+    if (auto ok = storage.requeue_trial(trial.id); !ok) return ok;
+    return record_event(storage, study.id(), trial.id, now, "trial_interrupted", "warning",
+                        fmt::format("trial {} was interrupted ({}); queued to resume",
+                                    trial.number, outcome.message));
+  }
   auto stored = storage.trial(study.id(), trial.number);
   if (!stored) return tl::unexpected(stored.error());
   auto value = objective(outcome, stored->value_or(trial), metric);
@@ -68,38 +102,195 @@ Status finish(Study& study, const Trial& trial, const TrialOutcome& outcome,
   std::string why = outcome.message;
   if (state == TrialState::kComplete && (!value || !std::isfinite(*value))) {
     state = TrialState::kFailed;
-    why = value ? fmt::format("objective {} is not finite ({})", metric, *value)
+    why = value ? fmt::format("the objective {} is not finite ({})", metric, *value)
                 : fmt::format("the trial reported no value of the objective \"{}\"", metric);
   }
-  if (state == TrialState::kFailed) {
-    auto ok = record_event(storage, study, trial.id, now, "trial_failed", "error",
-                           fmt::format("trial {} failed: {}", trial.number, why));
+  if (state == TrialState::kFailed || state == TrialState::kPruned) {
+    bool failed = state == TrialState::kFailed;
+    auto ok = record_event(storage, study.id(), trial.id, now,
+                           failed ? "trial_failed" : "trial_stopped", failed ? "error" : "info",
+                           fmt::format("trial {} {}: {}", trial.number, to_string(state), why));
     if (!ok) return ok;
   }
-  return study.tell(trial.number, state, state == TrialState::kFailed ? std::nullopt : value, now);
-}
-
-Result<std::optional<CompletionReason>> completion(Study& study, const TuneOptions& options,
-                                                   const std::vector<Trial>& trials) {
-  if (auto ok = study.refresh(); !ok) return tl::unexpected(ok.error());
-  StudyProgress progress;
-  progress.direction = study.direction();
-  progress.trials = &trials;
-  progress.elapsed_s = study.record().elapsed_s;
-  return check_completion(options.completion, progress);
+  if (state == TrialState::kFailed || (value && !std::isfinite(*value))) value.reset();
+  return study.tell(trial.number, state, value, now);
 }
 
 Status stop_study(Study& study, const CompletionReason& reason, double now) {
   auto ok = study.storage().set_study_stopped(study.id(), reason.criterion, now);
   if (!ok) return ok;
-  return record_event(study.storage(), study, std::nullopt, now, "completion", "info",
+  return record_event(study.storage(), study.id(), std::nullopt, now, "completion", "info",
                       fmt::format("study ended by {}: {}", reason.criterion, reason.detail),
                       {{"criterion", reason.criterion}});
 }
 
+// Criteria after which trials still running are wasted work and are stopped.
+bool stops_running_trials(const CompletionReason& r) {
+  return r.criterion == "target" || r.criterion == "max_wall" ||
+         r.criterion == "max_energy_kwh" || r.criterion == "max_co2e_g";
+}
+
+// The loop's state for one run_study call.
+class Loop {
+ public:
+  Loop(Study& study, Executor& executor, const TuneOptions& options)
+      : study_(study),
+        executor_(executor),
+        options_(options),
+        clock_(options.clock ? *options.clock : system_clock()),
+        wall_mark_(clock_.monotonic()) {}
+
+  Result<TuneResult> run();
+
+ private:
+  bool interrupt_requested() const {
+    return options_.interrupted && options_.interrupted->load();
+  }
+  double unflushed_wall() { return clock_.monotonic() - wall_mark_; }
+  Status flush_wall();
+  Status poll_running();
+  Status check_completion_now(bool full);
+  Status start_one();
+  void stop_all(StopReason reason, const std::string& why);
+
+  Study& study_;
+  Executor& executor_;
+  const TuneOptions& options_;
+  Clock& clock_;
+  double wall_mark_;
+  std::list<Slot> slots_;
+  std::optional<CompletionReason> ending_;
+  bool interrupted_ = false;
+  TuneResult result_;
+};
+
+Status Loop::flush_wall() {
+  double now = clock_.monotonic();
+  auto ok = study_.storage().add_study_elapsed(study_.id(), now - wall_mark_);
+  wall_mark_ = now;
+  return ok;
+}
+
+void Loop::stop_all(StopReason reason, const std::string& why) {
+  for (auto& slot : slots_) slot.run->stop(reason, why);
+}
+
+Status Loop::poll_running() {
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    auto outcome = it->run->poll();
+    if (!outcome) return tl::unexpected(outcome.error());
+    double now = clock_.now();
+    if (!*outcome) {
+      if (now - it->last_heartbeat >= options_.heartbeat_interval_s) {
+        if (auto ok = study_.storage().heartbeat(it->trial.id, now); !ok) return ok;
+        it->last_heartbeat = now;
+      }
+      ++it;
+      continue;
+    }
+    if (auto ok = finish(study_, it->trial, **outcome, options_.metric, now); !ok) return ok;
+    if (auto ok = flush_wall(); !ok) return ok;
+    if ((*outcome)->resumable) {
+      ++result_.interrupted_trials;
+    } else {
+      ++result_.trials_run;
+      if (options_.on_trial_finished) {
+        auto after = study_.trials();
+        if (!after) return tl::unexpected(after.error());
+        options_.on_trial_finished((*after)[static_cast<size_t>(it->trial.number)], *after);
+      }
+    }
+    it = slots_.erase(it);
+  }
+  return {};
+}
+
+// `full`: with the trials (a slot is free or a trial ended); else only the wall clock.
+Status Loop::check_completion_now(bool full) {
+  if (auto ok = study_.refresh(); !ok) return ok;
+  std::vector<Trial> trials;
+  if (full) {
+    auto read = study_.trials();
+    if (!read) return tl::unexpected(read.error());
+    trials = std::move(*read);
+  }
+  CompletionSpec spec = options_.completion;
+  if (!full) spec = CompletionSpec{.max_wall_s = spec.max_wall_s};
+  StudyProgress progress;
+  progress.direction = study_.direction();
+  progress.trials = &trials;
+  progress.elapsed_s = study_.record().elapsed_s + unflushed_wall();
+  ending_ = check_completion(spec, progress);
+  if (ending_ && stops_running_trials(*ending_)) {
+    stop_all(StopReason::kStudyDone,
+             fmt::format("the study ended by {} while it ran", ending_->criterion));
+  }
+  return {};
+}
+
+Status Loop::start_one() {
+  auto trial = study_.ask(clock_.now(), current_worker_id());
+  if (!trial && trial.error().code == ErrorCode::kExhausted) {
+    ending_ = CompletionReason{"exhausted", trial.error().message};
+    return {};
+  }
+  if (!trial) return tl::unexpected(trial.error());
+  Slot& slot = slots_.emplace_back();
+  slot.trial = std::move(*trial);
+  slot.last_heartbeat = clock_.now();
+  slot.reporter =
+      std::make_unique<StorageReporter>(study_, slot.trial, clock_, options_.interrupted);
+  auto run = executor_.start(slot.trial, *slot.reporter);
+  if (!run) {
+    // It never started: fail it with the reason, so it is not retried forever.
+    TrialOutcome failed{TrialState::kFailed, {}, run.error().message, false};
+    auto ok = finish(study_, slot.trial, failed, options_.metric, clock_.now());
+    slots_.pop_back();
+    if (!ok) return ok;
+    return tl::unexpected(run.error());
+  }
+  slot.run = std::move(*run);
+  return {};
+}
+
+Result<TuneResult> Loop::run() {
+  auto requeued = requeue_stale_trials(study_, clock_.now(), options_.stale_after_s,
+                                       [&](const Trial& t) { executor_.clean_up_stale(t); });
+  if (!requeued) return tl::unexpected(requeued.error());
+  result_.requeued = *requeued;
+  const auto capacity = static_cast<size_t>(std::max<int64_t>(1, options_.concurrency));
+  for (;;) {
+    if (!interrupted_ && interrupt_requested()) {
+      interrupted_ = true;
+      stop_all(StopReason::kInterrupted, "greentune was interrupted");
+    }
+    if (auto ok = poll_running(); !ok) return tl::unexpected(ok.error());
+    if (interrupted_ || ending_) {
+      if (!slots_.empty()) {
+        clock_.sleep(options_.poll_interval_s);
+        continue;
+      }
+      if (auto ok = flush_wall(); !ok) return tl::unexpected(ok.error());
+      if (interrupted_) return result_;
+      if (auto ok = stop_study(study_, *ending_, clock_.now()); !ok) return tl::unexpected(ok.error());
+      result_.reason = ending_;
+      return result_;
+    }
+    bool free_slot = slots_.size() < capacity;
+    if (auto ok = check_completion_now(free_slot); !ok) return tl::unexpected(ok.error());
+    if (ending_) continue;
+    if (free_slot) {
+      if (auto ok = start_one(); !ok) return tl::unexpected(ok.error());
+      continue;
+    }
+    clock_.sleep(options_.poll_interval_s);
+  }
+}
+
 }  // namespace
 
-Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_after_s) {
+Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_after_s,
+                                     const std::function<void(const Trial&)>& on_stale) {
   auto trials = study.trials();
   if (!trials) return tl::unexpected(trials.error());
   int64_t n = 0;
@@ -111,8 +302,9 @@ Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_afte
     bool stale = liveness == WorkerLiveness::kDead ||
                  (liveness == WorkerLiveness::kUnknown && now - last >= stale_after_s);
     if (!stale) continue;
+    if (on_stale) on_stale(t);
     if (auto ok = study.storage().requeue_trial(t.id); !ok) return tl::unexpected(ok.error());
-    auto ok = record_event(study.storage(), study, t.id, now, "trial_requeued", "warning",
+    auto ok = record_event(study.storage(), study.id(), t.id, now, "trial_requeued", "warning",
                            fmt::format("trial {} was left running by a stopped orchestrator "
                                        "({}, last heartbeat {:.0f} s ago); queued again",
                                        t.number, t.worker, now - last));
@@ -122,55 +314,13 @@ Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_afte
   return n;
 }
 
+Result<TuneResult> run_study(Study& study, Executor& executor, const TuneOptions& options) {
+  return Loop(study, executor, options).run();
+}
+
 Result<TuneResult> run_study(Study& study, Trainer& trainer, const TuneOptions& options) {
-  Clock& clock = options.clock ? *options.clock : system_clock();
-  TuneResult result;
-  auto requeued = requeue_stale_trials(study, clock.now(), options.stale_after_s);
-  if (!requeued) return tl::unexpected(requeued.error());
-  result.requeued = *requeued;
-  for (;;) {
-    if (options.interrupted && options.interrupted->load()) return result;
-    auto trials = study.trials();
-    if (!trials) return tl::unexpected(trials.error());
-    auto reason = completion(study, options, *trials);
-    if (!reason) return tl::unexpected(reason.error());
-    if (*reason) {
-      if (auto ok = stop_study(study, **reason, clock.now()); !ok) return tl::unexpected(ok.error());
-      result.reason = *reason;
-      return result;
-    }
-    auto trial = study.ask(clock.now(), current_worker_id());
-    if (!trial && trial.error().code == ErrorCode::kExhausted) {
-      CompletionReason r{"exhausted", trial.error().message};
-      if (auto ok = stop_study(study, r, clock.now()); !ok) return tl::unexpected(ok.error());
-      result.reason = r;
-      return result;
-    }
-    if (!trial) return tl::unexpected(trial.error());
-    double start = clock.monotonic();
-    StorageReporter reporter(study.storage(), trial->id, clock, options.interrupted);
-    auto outcome = trainer.run(study.space(), trial->params, reporter);
-    if (!outcome) return tl::unexpected(outcome.error());
-    if (options.interrupted && options.interrupted->load() &&
-        outcome->state != TrialState::kComplete) {
-      // Stopped by the user before it finished: leave it resumable.
-      if (auto ok = study.storage().requeue_trial(trial->id); !ok) return tl::unexpected(ok.error());
-      return result;
-    }
-    if (auto ok = finish(study, *trial, *outcome, options.metric, clock.now()); !ok) {
-      return tl::unexpected(ok.error());
-    }
-    if (auto ok = study.storage().add_study_elapsed(study.id(), clock.monotonic() - start); !ok) {
-      return tl::unexpected(ok.error());
-    }
-    ++result.trials_run;
-    if (options.on_trial_finished) {
-      auto after = study.trials();
-      if (!after) return tl::unexpected(after.error());
-      const Trial& done = (*after)[static_cast<size_t>(trial->number)];
-      options.on_trial_finished(done, *after);
-    }
-  }
+  auto executor = make_in_process_executor(trainer, study.space());
+  return run_study(study, *executor, options);
 }
 
 }  // namespace greentune

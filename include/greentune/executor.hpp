@@ -1,0 +1,56 @@
+// Executors run trials: in process (built-in trainers) or as separate programs (the
+// trial protocol).  The orchestrator drives every running trial through poll() from one
+// thread, so that it can run several at once, watch them, and stop them.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "greentune/result.hpp"
+#include "greentune/trainer.hpp"
+#include "greentune/trial.hpp"
+
+namespace greentune {
+
+// Why greentune stops a trial before it ends by itself.
+enum class StopReason {
+  kInterrupted,  // greentune itself was told to stop (Ctrl-C, SIGTERM): resumable
+  kTimeout,      // [trial] timeout
+  kPruned,       // a pruner decided it will not win
+  kRule,         // a debugger rule fired
+  kBudget,       // an energy / CO2e budget was reached
+  kStudyDone,    // the study met a completion criterion while the trial ran
+};
+const char* to_string(StopReason r);
+
+// A trial as it runs.
+class RunningTrial {
+ public:
+  virtual ~RunningTrial() = default;
+  // Moves the trial on without blocking: forwards what it reported to its reporter,
+  // samples its processes, enforces its timeout.  Returns the outcome once it finished.
+  virtual Result<std::optional<TrialOutcome>> poll() = 0;
+  // Asks it to stop (SIGTERM, the grace period, then SIGKILL for programs).  `why` goes
+  // into the outcome's message.  Idempotent: the first reason wins.
+  virtual void stop(StopReason reason, const std::string& why) = 0;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Starts a trial.  `reporter` outlives the returned RunningTrial.
+  virtual Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
+                                                      TrialReporter& reporter) = 0;
+  // Called for a trial left RUNNING by a dead orchestrator, before it runs again: ends
+  // whatever of it may still be running (a program orphaned by a SIGKILLed orchestrator
+  // keeps running and would write to the same checkpoint).  Returns how many processes
+  // it stopped.
+  virtual int clean_up_stale(const Trial& /*trial*/) { return 0; }
+};
+
+// Runs a Trainer in the calling thread: start() runs it to the end.
+std::unique_ptr<Executor> make_in_process_executor(Trainer& trainer, const SearchSpace& space);
+
+}  // namespace greentune

@@ -1,0 +1,344 @@
+// The process executor: one TrialProcess per trial, its report file and stdout turned
+// into metrics, its process tree sampled, its timeout enforced.
+#include "greentune/process_executor.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "exec/process.hpp"
+#include "exec/report_stream.hpp"
+#include "greentune/storage.hpp"
+
+namespace greentune {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Stdout lines handed from the output pump's thread to the orchestrator's.  Bounded: a
+// program printing faster than we poll loses lines for the regexes (counted), never memory.
+class LineQueue {
+ public:
+  void push(const std::string& line) {
+    std::lock_guard lock(mu_);
+    if (lines_.size() >= kMaxLines) {
+      ++dropped_;
+      return;
+    }
+    lines_.push_back(line);
+  }
+  std::deque<std::string> take(int64_t& dropped) {
+    std::lock_guard lock(mu_);
+    dropped = dropped_;
+    dropped_ = 0;
+    return std::exchange(lines_, {});
+  }
+
+ private:
+  static constexpr size_t kMaxLines = 100000;
+  std::mutex mu_;
+  std::deque<std::string> lines_;
+  int64_t dropped_ = 0;
+};
+
+struct TrialPaths {
+  fs::path dir, stdout_log, stderr_log, report, checkpoint;
+};
+
+TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial) {
+  TrialPaths p;
+  p.dir = fs::absolute(fs::path(o.runs_dir) / o.study / fmt::format("trial-{}", trial.number));
+  p.stdout_log = p.dir / "stdout.log";
+  p.stderr_log = p.dir / "stderr.log";
+  p.report = p.dir / "report.jsonl";
+  p.checkpoint = p.dir / "checkpoint";
+  return p;
+}
+
+std::map<std::string, std::string> trial_env(const ProcessExecutorOptions& o, const Trial& trial,
+                                             const TrialPaths& p) {
+  std::map<std::string, std::string> env = o.env;
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [name, value] : trial.params) {
+    params[name] = to_json(value);
+    env[param_env_name(name)] = to_display(value);
+  }
+  env["GREENTUNE_PARAMS"] = params.dump();
+  env["GREENTUNE_TRIAL"] = std::to_string(trial.number);
+  env["GREENTUNE_STUDY"] = o.study;
+  env["GREENTUNE_REPORT_FILE"] = p.report.string();
+  env["GREENTUNE_CHECKPOINT_DIR"] = p.checkpoint.string();
+  return env;
+}
+
+// The last `n` lines of a file (read from its end, so a capped 10 MiB log costs little).
+std::string tail_lines(const fs::path& path, int n) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<int64_t>(in.tellg());
+  int64_t from = std::max<int64_t>(0, size - 4096);
+  in.seekg(from);
+  std::string text(static_cast<size_t>(size - from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  size_t start = text.size();
+  for (int i = 0; i < n && start > 0; ++i) {
+    size_t newline = text.rfind('\n', start - 1);
+    start = newline == std::string::npos ? 0 : newline;
+  }
+  if (start < text.size() && text[start] == '\n') ++start;
+  return text.substr(start);
+}
+
+std::string describe_exit(const exec::ExitInfo& e) {
+  if (e.exited) return fmt::format("exited with code {}", e.exit_code);
+  return fmt::format("killed by signal {} ({})", e.signal, strsignal(e.signal));
+}
+
+class ProcessTrial : public RunningTrial {
+ public:
+  ProcessTrial(const ProcessExecutorOptions& options, Clock& clock, TrialReporter& reporter,
+               TrialPaths paths, exec::MetricRegexMatcher matcher, std::shared_ptr<LineQueue> lines)
+      : options_(options),
+        clock_(clock),
+        reporter_(reporter),
+        paths_(std::move(paths)),
+        tailer_(paths_.report.string()),
+        matcher_(std::move(matcher)),
+        lines_(std::move(lines)),
+        started_(clock.monotonic()),
+        last_sample_(started_) {}
+
+  void attach(std::unique_ptr<exec::TrialProcess> process) { process_ = std::move(process); }
+
+  Result<std::optional<TrialOutcome>> poll() override {
+    if (auto ok = forward_reports(false); !ok) return tl::unexpected(ok.error());
+    if (auto ok = maybe_sample(false); !ok) return tl::unexpected(ok.error());
+    check_timeout();
+    auto exit = process_->poll();
+    if (!exit) return std::optional<TrialOutcome>();
+    if (auto ok = forward_reports(true); !ok) return tl::unexpected(ok.error());
+    if (auto ok = record_usage(*exit); !ok) return tl::unexpected(ok.error());
+    return std::optional(outcome(*exit));
+  }
+
+  void stop(StopReason reason, const std::string& why) override {
+    if (stop_reason_) return;
+    stop_reason_ = reason;
+    stop_why_ = why;
+    process_->stop(options_.grace_s);
+  }
+
+ private:
+  Status forward_reports(bool at_exit) {
+    std::vector<exec::ReportWarning> warnings;
+    auto records = at_exit ? tailer_.finish(warnings) : tailer_.poll(warnings);
+    int64_t dropped = 0;
+    for (const auto& line : lines_->take(dropped)) {
+      for (auto& r : matcher_.match(line)) records.push_back(std::move(r));
+    }
+    if (dropped > 0) {
+      warnings.push_back({0, fmt::format("{} stdout lines came faster than they could be "
+                                         "matched and were skipped by the metric regexes",
+                                         dropped)});
+    }
+    for (const auto& w : warnings) {
+      std::string where = w.line > 0 ? fmt::format("report line {}: ", w.line) : "";
+      if (auto ok = reporter_.event("report_warning", "warning", where + w.message); !ok) return ok;
+    }
+    for (const auto& r : records) {
+      if (r.kind == exec::ReportRecord::Kind::kFinal) {
+        for (const auto& [k, v] : r.metrics) finals_[k] = v;
+        continue;
+      }
+      if (auto ok = reporter_.report(r.step, r.metrics); !ok) return ok;
+    }
+    return {};
+  }
+
+  Status maybe_sample(bool force) {
+    double now = clock_.monotonic();
+    if (!force && now - last_sample_ < options_.monitor_interval_s) return {};
+    exec::TreeSample tree = process_->sample();
+    SystemSample s;
+    s.time = clock_.now();
+    s.cpu_user_s = tree.cpu_user_s;
+    s.cpu_system_s = tree.cpu_system_s;
+    double cpu = tree.cpu_user_s + tree.cpu_system_s;
+    s.cpu_utilization = now > last_sample_ ? (cpu - last_cpu_) / (now - last_sample_) : 0.0;
+    s.rss_bytes = tree.rss_bytes;
+    s.threads = tree.threads;
+    s.io_read_bytes = tree.io_read_bytes;
+    s.io_write_bytes = tree.io_write_bytes;
+    last_sample_ = now;
+    last_cpu_ = cpu;
+    peak_rss_ = std::max(peak_rss_, tree.rss_bytes);
+    return reporter_.sample(s);
+  }
+
+  void check_timeout() {
+    if (!options_.timeout_s || stop_reason_) return;
+    double ran = clock_.monotonic() - started_;
+    if (ran < *options_.timeout_s) return;
+    stop(StopReason::kTimeout,
+         fmt::format("timed out after {:.0f} s (timeout = {} s)", ran, *options_.timeout_s));
+  }
+
+  // The totals at exit: CPU time of the whole tree as wait4 reports it (what
+  // /usr/bin/time prints), and the peak RSS.
+  Status record_usage(const exec::ExitInfo& e) {
+    SystemSample s;
+    s.time = clock_.now();
+    s.cpu_user_s = std::max(e.cpu_user_s, 0.0);
+    s.cpu_system_s = std::max(e.cpu_system_s, 0.0);
+    double ran = clock_.monotonic() - started_;
+    s.cpu_utilization = ran > 0 ? (s.cpu_user_s + s.cpu_system_s) / ran : 0.0;
+    peak_rss_ = std::max(peak_rss_, e.max_rss_bytes);
+    s.rss_bytes = peak_rss_;  // the closing sample holds the peak (see SystemSample)
+    if (auto ok = reporter_.sample(s); !ok) return ok;
+    return reporter_.event(
+        "trial_usage", "info",
+        fmt::format("{}; {:.2f} CPU-seconds ({:.2f} user, {:.2f} system) in {:.2f} s; peak RSS "
+                    "{:.1f} MiB",
+                    describe_exit(e), s.cpu_user_s + s.cpu_system_s, s.cpu_user_s, s.cpu_system_s,
+                    ran, static_cast<double>(peak_rss_) / (1 << 20)));
+  }
+
+  TrialOutcome outcome(const exec::ExitInfo& e) const {
+    TrialOutcome out;
+    out.final_metrics = finals_;
+    if (stop_reason_) {
+      out.message = stop_why_;
+      out.resumable = *stop_reason_ == StopReason::kInterrupted;
+      out.state = *stop_reason_ == StopReason::kTimeout ? TrialState::kFailed : TrialState::kPruned;
+      return out;
+    }
+    if (e.exited && e.exit_code == 0) return out;
+    out.state = TrialState::kFailed;
+    std::string tail = tail_lines(paths_.stderr_log, 10);
+    out.message = tail.empty()
+                      ? describe_exit(e)
+                      : fmt::format("{}; last lines of stderr:\n{}", describe_exit(e), tail);
+    return out;
+  }
+
+  const ProcessExecutorOptions& options_;
+  Clock& clock_;
+  TrialReporter& reporter_;
+  TrialPaths paths_;
+  exec::ReportFileTailer tailer_;
+  exec::MetricRegexMatcher matcher_;
+  std::shared_ptr<LineQueue> lines_;
+  std::unique_ptr<exec::TrialProcess> process_;
+  std::map<std::string, double> finals_;
+  std::optional<StopReason> stop_reason_;
+  std::string stop_why_;
+  double started_;
+  double last_sample_;
+  double last_cpu_ = 0;
+  int64_t peak_rss_ = 0;
+};
+
+// Process groups whose members carry `marker` in their environment.  /proc/PID/environ
+// is the environment the program was started with, so a trial's
+// GREENTUNE_CHECKPOINT_DIR=... names its processes exactly, whatever became of the
+// orchestrator that started them (pids may be reused; that path may not).
+std::vector<pid_t> groups_with_env(const std::string& marker) {
+  std::vector<pid_t> groups;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream in(entry.path() / "environ", std::ios::binary);
+    std::string var;
+    bool found = false;
+    while (!found && std::getline(in, var, '\0')) found = var == marker;
+    if (!found) continue;
+    pid_t pgid = ::getpgid(static_cast<pid_t>(std::stol(name)));
+    if (pgid > 0 && std::find(groups.begin(), groups.end(), pgid) == groups.end()) {
+      groups.push_back(pgid);
+    }
+  }
+  return groups;
+}
+
+class ProcessExecutor : public Executor {
+ public:
+  ProcessExecutor(ProcessExecutorOptions options, exec::MetricRegexMatcher matcher)
+      : options_(std::move(options)), matcher_(std::move(matcher)) {}
+
+  int clean_up_stale(const Trial& trial) override {
+    TrialPaths paths = paths_for(options_, trial);
+    auto groups = groups_with_env("GREENTUNE_CHECKPOINT_DIR=" + paths.checkpoint.string());
+    for (pid_t pgid : groups) ::kill(-pgid, SIGKILL);
+    return static_cast<int>(groups.size());
+  }
+
+  Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
+                                              TrialReporter& reporter) override {
+    auto argv = substitute_params(options_.command, trial.params);
+    if (!argv) return tl::unexpected(argv.error());
+    TrialPaths paths = paths_for(options_, trial);
+    std::error_code ec;
+    fs::create_directories(paths.checkpoint, ec);
+    if (ec) {
+      return make_error(ErrorCode::kIo, fmt::format("cannot create the trial directory {}: {}",
+                                                    paths.checkpoint.string(), ec.message()));
+    }
+    fs::remove(paths.report, ec);  // a resumed trial reports again from its checkpoint
+    auto lines = std::make_shared<LineQueue>();
+    exec::LaunchSpec spec;
+    spec.argv = std::move(*argv);
+    spec.env = trial_env(options_, trial, paths);
+    spec.cwd = options_.cwd;
+    spec.stdout_path = paths.stdout_log.string();
+    spec.stderr_path = paths.stderr_log.string();
+    spec.log_cap_bytes = options_.log_max_bytes;
+    if (!options_.metric_regex.empty()) {
+      spec.on_stdout_line = [lines](const std::string& line) { lines->push(line); };
+    }
+    Clock& clock = options_.clock ? *options_.clock : system_clock();
+    auto run = std::make_unique<ProcessTrial>(options_, clock, reporter, paths, matcher_, lines);
+    auto process = exec::TrialProcess::start(spec);
+    if (!process) return tl::unexpected(process.error());
+    run->attach(std::move(*process));
+    for (const auto& [name, path] :
+         {std::pair{"stdout", paths.stdout_log}, std::pair{"stderr", paths.stderr_log},
+          std::pair{"report", paths.report}, std::pair{"checkpoint", paths.checkpoint}}) {
+      if (auto ok = reporter.artifact(name, path.string()); !ok) return tl::unexpected(ok.error());
+    }
+    return std::unique_ptr<RunningTrial>(std::move(run));
+  }
+
+ private:
+  ProcessExecutorOptions options_;
+  exec::MetricRegexMatcher matcher_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Executor>> make_process_executor(ProcessExecutorOptions options) {
+  if (options.command.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "[trial] command is empty");
+  }
+  std::vector<exec::MetricRegex> entries;
+  for (const auto& e : options.metric_regex) entries.push_back({e.name, e.regex});
+  auto matcher = exec::MetricRegexMatcher::create(entries);
+  if (!matcher) return tl::unexpected(matcher.error());
+  return std::unique_ptr<Executor>(
+      std::make_unique<ProcessExecutor>(std::move(options), std::move(*matcher)));
+}
+
+}  // namespace greentune

@@ -1,0 +1,354 @@
+// The process executor driven by the real orchestrator: real child processes, a study in
+// memory, and the trial protocol end to end.
+#include "greentune/process_executor.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "greentune/orchestrator.hpp"
+#include "greentune/storage.hpp"
+#include "testing/test_helpers.hpp"
+
+namespace greentune {
+namespace {
+
+class ProcessExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage_ = std::move(*open_storage("memory:"));
+    StudyRecord r;
+    r.name = "p";
+    r.metric = "loss";
+    r.space = {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}};
+    r.sampler = {{"name", "random"}, {"seed", 1}};
+    study_.emplace(std::move(*Study::create(*storage_, r, 0.0)));
+  }
+
+  // Runs `max_trials` trials of `command` (run by /bin/sh -c SCRIPT, or argv as given).
+  Result<TuneResult> run(std::vector<std::string> command, int64_t max_trials = 1,
+                         ProcessExecutorOptions o = {}) {
+    o.study = "p";
+    o.command = std::move(command);
+    o.runs_dir = dir_.file("runs");
+    o.grace_s = o.grace_s == 30.0 ? 1.0 : o.grace_s;
+    auto executor = make_process_executor(o);
+    EXPECT_TRUE(executor) << executor.error().message;
+    TuneOptions t;
+    t.metric = "loss";
+    t.completion.max_trials = max_trials;
+    t.poll_interval_s = 0.01;
+    t.interrupted = &interrupted_;
+    return run_study(*study_, **executor, t);
+  }
+  // The script goes to a file: its braces must not be taken for {param} placeholders.
+  std::vector<std::string> sh(const std::string& script) {
+    std::string path = dir_.file("script-" + std::to_string(scripts_++) + ".sh");
+    testing::write_file(path, script);
+    return {"/bin/sh", path};
+  }
+  Trial trial(int64_t n) { return (*study_->trials())[static_cast<size_t>(n)]; }
+  std::vector<Event> events_of(const Trial& t, const std::string& kind) {
+    std::vector<Event> out;
+    auto events = storage_->events(study_->id());
+    for (auto& e : *events) {
+      if (e.trial_id == t.id && e.kind == kind) out.push_back(e);
+    }
+    return out;
+  }
+  std::string run_file(int64_t n, const std::string& name) {
+    return dir_.file("runs") + "/p/trial-" + std::to_string(n) + "/" + name;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Storage> storage_;
+  std::optional<Study> study_;
+  std::atomic<bool> interrupted_{false};
+  int scripts_ = 0;
+};
+
+TEST_F(ProcessExecutorTest, ProgramThatReportsAndCompletes) {
+  auto r = run(sh(R"(for i in 1 2 3; do
+      echo "{\"step\": $i, \"metrics\": {\"loss\": 0.$((9 - i)), \"acc\": 0.$i}}" >> "$GREENTUNE_REPORT_FILE"
+    done
+    echo '{"final": {"loss": 0.25}}' >> "$GREENTUNE_REPORT_FILE"
+    echo hello; echo oops >&2)"));
+  ASSERT_TRUE(r) << r.error().message;
+  Trial t = trial(0);
+  EXPECT_EQ(t.state, TrialState::kComplete);
+  EXPECT_EQ(*t.value, 0.25);  // the final value, not the last step's
+  ASSERT_EQ(t.intermediate.at("loss").size(), 3u);
+  EXPECT_EQ(t.intermediate.at("loss")[2].value, 0.6);
+  EXPECT_EQ(t.intermediate.at("acc")[0].value, 0.1);
+  EXPECT_EQ(testing::read_file(run_file(0, "stdout.log")), "hello\n");
+  EXPECT_EQ(testing::read_file(run_file(0, "stderr.log")), "oops\n");
+  auto samples = *storage_->system_samples(t.id);
+  ASSERT_FALSE(samples.empty());  // at least the closing one
+  EXPECT_EQ(events_of(t, "trial_usage").size(), 1u);
+  EXPECT_EQ(storage_->artifacts(t.id)->size(), 4u);
+}
+
+TEST_F(ProcessExecutorTest, TheLastReportedValueIsTheObjectiveWithoutFinal) {
+  auto r = run(sh(R"(echo '{"step": 0, "metrics": {"loss": 3}}' >> "$GREENTUNE_REPORT_FILE"
+                     echo '{"step": 1, "metrics": {"loss": 2}}' >> "$GREENTUNE_REPORT_FILE")"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*trial(0).value, 2.0);
+}
+
+TEST_F(ProcessExecutorTest, CrashIsFailedWithExitCodeAndLastStderrLines) {
+  auto r = run(sh("for i in $(seq 1 30); do echo line $i >&2; done; exit 3"));
+  ASSERT_TRUE(r) << r.error().message;
+  Trial t = trial(0);
+  EXPECT_EQ(t.state, TrialState::kFailed);
+  EXPECT_FALSE(t.value);
+  auto failed = events_of(t, "trial_failed");
+  ASSERT_EQ(failed.size(), 1u);
+  std::string expected = "trial 0 failed: exited with code 3; last lines of stderr:\n";
+  for (int i = 21; i <= 30; ++i) expected += "line " + std::to_string(i) + (i < 30 ? "\n" : "");
+  EXPECT_EQ(failed[0].message, expected);
+}
+
+TEST_F(ProcessExecutorTest, NoObjectiveReportedIsFailed) {
+  auto r = run(sh("echo '{\"step\": 0, \"metrics\": {\"acc\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(trial(0).state, TrialState::kFailed);
+  EXPECT_EQ(events_of(trial(0), "trial_failed")[0].message,
+            "trial 0 failed: the trial reported no value of the objective \"loss\"");
+}
+
+TEST_F(ProcessExecutorTest, HangingProgramTimesOut) {
+  ProcessExecutorOptions o;
+  o.timeout_s = 0.5;
+  o.grace_s = 0.5;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run(sh("sleep 60"), 1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(took, 3.0);
+  EXPECT_EQ(trial(0).state, TrialState::kFailed);
+  auto failed = events_of(trial(0), "trial_failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_NE(failed[0].message.find("timed out after"), std::string::npos) << failed[0].message;
+}
+
+TEST_F(ProcessExecutorTest, ProgramIgnoringSigtermIsKilledWithItsChildrenAfterGrace) {
+  ProcessExecutorOptions o;
+  o.timeout_s = 0.3;
+  o.grace_s = 1.0;
+  std::string pidfile = dir_.file("child.pid");
+  auto start = std::chrono::steady_clock::now();
+  auto r = run(sh("trap '' TERM; sleep 100 & echo $! > " + pidfile + "; while :; do sleep 1; done"),
+               1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(took, 1.2);  // the timeout, then the whole grace period
+  EXPECT_LT(took, 3.5);
+  pid_t child = std::stoi(testing::read_file(pidfile));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Gone, or a zombie waiting to be reaped by whoever adopted it: not running.
+  std::string stat = testing::file_bytes_or_empty("/proc/" + std::to_string(child) + "/stat");
+  bool running = !stat.empty() && stat[stat.rfind(')') + 2] != 'Z';
+  EXPECT_FALSE(running) << "the trial's background child survived: " << stat;
+}
+
+TEST_F(ProcessExecutorTest, GarbageAndHalfLinesInTheReportFile) {
+  auto r = run(sh(R"(f="$GREENTUNE_REPORT_FILE"
+    printf '{"step": 0, "metrics": {"loss": 5}}\n' >> "$f"
+    printf 'this is not json\n' >> "$f"
+    printf '{"step": 1, "metr' >> "$f"; sleep 0.3
+    printf 'ics": {"loss": 4, "acc": "high"}}\n' >> "$f"
+    printf '{"step": 2, "metrics": {"loss": NaN}}\n' >> "$f"
+    printf '{"step": 3, "metrics": {"loss": 1.5}}' >> "$f")"));
+  ASSERT_TRUE(r) << r.error().message;
+  Trial t = trial(0);
+  EXPECT_EQ(t.state, TrialState::kComplete);
+  EXPECT_EQ(*t.value, 1.5);  // the unterminated last line counts once the program exited
+  const auto& loss = t.intermediate.at("loss");
+  ASSERT_EQ(loss.size(), 4u);
+  EXPECT_EQ(loss[1].value, 4.0);  // the half line, completed
+  EXPECT_TRUE(std::isnan(loss[2].value));
+  auto warnings = events_of(t, "report_warning");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].message.find("report line 2"), std::string::npos) << warnings[0].message;
+  EXPECT_NE(warnings[1].message.find("report line 3"), std::string::npos) << warnings[1].message;
+  EXPECT_NE(warnings[1].message.find("acc"), std::string::npos) << warnings[1].message;
+}
+
+TEST_F(ProcessExecutorTest, HostileParamValuesArriveIntactAsSingleArguments) {
+  StudyRecord r;
+  r.name = "hostile";
+  r.metric = "loss";
+  r.space = {{"s",
+              {{"type", "categorical"},
+               {"choices", {"a b", "it's \"quoted\"", ";rm -rf /tmp/x", "$(touch pwned)"}}}}};
+  r.sampler = {{"name", "grid"}, {"seed", 1}};
+  study_.emplace(std::move(*Study::create(*storage_, r, 0.0)));
+  std::string script =
+      "import json, os, sys\n"
+      "open(os.environ['GREENTUNE_REPORT_FILE'], 'a').write(json.dumps({'final': {'loss': 1}}) + "
+      "'\\n')\n"
+      "print(json.dumps({'argv': sys.argv[1:], 'env': os.environ['GREENTUNE_PARAM_S'],\n"
+      "                  'json': json.loads(os.environ['GREENTUNE_PARAMS'])['s']}))\n";
+  std::string program = dir_.file("argv.py");
+  testing::write_file(program, script);
+  auto executor = make_process_executor({.study = "hostile",
+                                         .command = {"python3", program, "--s", "{s}", "x{s}y"},
+                                         .cwd = dir_.path().string(),
+                                         .runs_dir = dir_.file("runs")});
+  ASSERT_TRUE(executor) << executor.error().message;
+  TuneOptions t;
+  t.metric = "loss";
+  t.poll_interval_s = 0.01;
+  auto result = run_study(*study_, **executor, t);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->reason->criterion, "exhausted");
+  auto trials = study_->trials();
+  ASSERT_EQ(trials->size(), 4u);
+  for (const auto& tr : *trials) {
+    std::string value = std::get<std::string>(tr.params.at("s"));
+    auto out = nlohmann::json::parse(testing::read_file(dir_.file("runs") + "/hostile/trial-" +
+                                                        std::to_string(tr.number) + "/stdout.log"));
+    EXPECT_EQ(out["argv"], (nlohmann::json{"--s", value, "x" + value + "y"}));
+    EXPECT_EQ(out["env"], value);
+    EXPECT_EQ(out["json"], value);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("pwned")));
+}
+
+TEST_F(ProcessExecutorTest, MetricRegexOnStdout) {
+  ProcessExecutorOptions o;
+  o.metric_regex = {{"loss", "loss=([0-9.]+)"}};
+  auto r = run(sh("echo 'epoch 1 loss=0.9'; echo noise; echo 'epoch 2 loss=0.4'"), 1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  Trial t = trial(0);
+  EXPECT_EQ(t.state, TrialState::kComplete);
+  EXPECT_EQ(*t.value, 0.4);
+  EXPECT_EQ(t.intermediate.at("loss").size(), 2u);
+}
+
+TEST_F(ProcessExecutorTest, MillionsOfLinesKeepTheLogCappedAndMemoryFlat) {
+  ProcessExecutorOptions o;
+  o.log_max_bytes = 1 << 20;
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  // 100 MB of output, then the objective.
+  auto r = run(sh("head -c 100000000 /dev/zero | tr '\\0' 'x' | fold -w 100; "
+                  "echo '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+               1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  EXPECT_EQ(trial(0).state, TrialState::kComplete);
+  auto size = std::filesystem::file_size(run_file(0, "stdout.log"));
+  EXPECT_GE(size, 1u << 20);
+  EXPECT_LT(size, (1u << 20) + 200);
+  // ru_maxrss is the peak of this test process, in KiB: it must not have grown by
+  // anything like the 100 MB that went through it.
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 20 * 1024);
+}
+
+TEST_F(ProcessExecutorTest, InterruptStopsRunningTrialsAndQueuesThemToResume) {
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    interrupted_.store(true);
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = run(sh("trap 'exit 0' TERM; while :; do sleep 0.05; done"));
+  stopper.join();
+  ASSERT_TRUE(r) << r.error().message;
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(took, 2.0);
+  EXPECT_FALSE(r->reason);
+  EXPECT_EQ(r->interrupted_trials, 1);
+  EXPECT_EQ(trial(0).state, TrialState::kWaiting);
+}
+
+TEST_F(ProcessExecutorTest, ConcurrentTrialsRunAtOnce) {
+  auto executor = make_process_executor(
+      {.study = "p",
+       .command = sh("sleep 0.5; echo '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+       .runs_dir = dir_.file("runs")});
+  TuneOptions t;
+  t.metric = "loss";
+  t.concurrency = 4;
+  t.completion.max_trials = 8;
+  t.poll_interval_s = 0.01;
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_study(*study_, **executor, t);
+  ASSERT_TRUE(r) << r.error().message;
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r->trials_run, 8);
+  EXPECT_LT(took, 2.5);  // two waves of four, not eight in a row (4 s)
+}
+
+TEST_F(ProcessExecutorTest, ProgramNotFoundFailsTheTrialWithAClearMessage) {
+  auto r = run({"no-such-program-xyz"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "cannot run \"no-such-program-xyz\": No such file or directory");
+  EXPECT_EQ(trial(0).state, TrialState::kFailed);
+}
+
+TEST(Substitution, PlaceholdersBracesAndUnknownNames) {
+  Params p{{"lr", 0.5}, {"name", std::string("a b")}};
+  auto argv = substitute_params({"--lr={lr}", "{name}", "{{literal}}"}, p);
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(*argv, (std::vector<std::string>{"--lr=0.5", "a b", "{literal}"}));
+  auto bad = substitute_params({"{nope}"}, p);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "[trial] command: \"{nope}\" in \"{nope}\" is not a parameter of the search space");
+  EXPECT_EQ(param_env_name("batch-size"), "GREENTUNE_PARAM_BATCH_SIZE");
+}
+
+}  // namespace
+}  // namespace greentune
+
+namespace greentune {
+namespace {
+
+// A program left running by an orchestrator that was SIGKILLed is ended before its
+// trial runs again, so two copies never write the same checkpoint.
+TEST_F(ProcessExecutorTest, OrphanOfADeadOrchestratorIsEndedBeforeTheTrialRunsAgain) {
+  ProcessExecutorOptions o;
+  o.study = "p";
+  o.command = sh("trap '' TERM; sleep 100");
+  o.runs_dir = dir_.file("runs");
+  auto executor = make_process_executor(o);
+  ASSERT_TRUE(executor);
+  auto trial = study_->ask(0.0, "w");
+  ASSERT_TRUE(trial);
+  struct Quiet : TrialReporter {
+    Status report(int64_t, const std::map<std::string, double>&) override { return {}; }
+    bool should_stop() override { return false; }
+    Status event(const std::string&, const std::string&, const std::string&) override {
+      return {};
+    }
+    Status sample(const SystemSample&) override { return {}; }
+    Status artifact(const std::string&, const std::string&) override { return {}; }
+  } quiet;
+  auto run = (*executor)->start(*trial, quiet);
+  ASSERT_TRUE(run);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Another executor (a restarted orchestrator) cleans up the same trial.
+  auto again = make_process_executor(o);
+  EXPECT_EQ((*again)->clean_up_stale(*trial), 1);
+  auto exit_seen = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::optional<TrialOutcome> outcome;
+  while (!outcome && std::chrono::steady_clock::now() < exit_seen) {
+    outcome = *(*run)->poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(outcome) << "the orphan was not ended";
+  EXPECT_EQ(outcome->state, TrialState::kFailed);
+  EXPECT_NE(outcome->message.find("signal 9"), std::string::npos) << outcome->message;
+  EXPECT_EQ((*again)->clean_up_stale(*trial), 0);
+}
+
+}  // namespace
+}  // namespace greentune
