@@ -78,16 +78,8 @@ TEST_F(ChaosTest, FiveKillsLoseNothingAndNeverRestartFromScratch) {
   std::map<int64_t, nlohmann::json> finished_before;
   int kills = 0;
   for (int round = 0; round < 5; ++round) {
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      auto argv = tune_argv();
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
+    pid_t pid = testing::spawn_command(tune_argv());
+    ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     ::kill(pid, SIGKILL);
     int status = 0;

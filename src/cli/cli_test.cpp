@@ -159,15 +159,8 @@ TEST_F(CliTest, KilledStudyContinuesWithoutLosingFinishedTrials) {
   text.replace(text.find("target = 0.5"), 12, "target = -1");
   text.replace(text.find("max_trials = 60"), 15, "max_trials = 1500");
   auto file = write_study("long.toml", text);
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    std::string bin = greentune_binary();
-    std::string storage = url();
-    ::execl(bin.c_str(), bin.c_str(), "tune", file.c_str(), "--quiet", "--storage",
-            storage.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t pid = testing::spawn_command({greentune_binary(), "tune", file, "--quiet", "--storage", url()});
+  ASSERT_GT(pid, 0);
   // Wait until some trials are stored, then kill it without warning.
   size_t seen = 0;
   for (int i = 0; i < 400 && seen < 40; ++i) {
@@ -194,6 +187,66 @@ TEST_F(CliTest, KilledStudyContinuesWithoutLosingFinishedTrials) {
     EXPECT_EQ(same["params"], t["params"]);
   }
   for (const auto& t : after) EXPECT_EQ(t["state"], "complete") << t.dump();
+}
+
+}  // namespace
+}  // namespace greentune
+
+namespace greentune {
+namespace {
+
+// SIGTERM to `greentune tune` (a spot reclaim): the trials get SIGTERM and their grace
+// period, are recorded as interrupted and resumable, and tune exits within the grace
+// period plus one second.  Running it again resumes the trial from its checkpoint.
+TEST_F(CliTest, SigtermForwardsToTrialsAndTheStudyResumes) {
+  std::string program = dir_.file("slow_to_stop.sh");
+  testing::write_file(program, R"sh(ck="$GREENTUNE_CHECKPOINT_DIR/started"
+echo x >> "$ck"
+if [ "$(wc -l < "$ck")" -gt 1 ]; then
+  echo '{"final": {"value": 1}}' >> "$GREENTUNE_REPORT_FILE"; exit 0
+fi
+trap 'sleep 1; exit 0' TERM
+while :; do sleep 0.05; done
+)sh");
+  auto file = write_study("sig.toml", R"([study]
+name = "sig"
+direction = "minimize"
+
+[budget]
+max_trials = 1
+
+[search.space]
+x = { type = "float", low = 0.0, high = 1.0 }
+
+[trial]
+command = ["/bin/sh", ")" + program + R"("]
+grace = "3s"
+)");
+  std::string runs = dir_.file("runs");
+  pid_t pid = testing::spawn_command(
+      {greentune_binary(), "tune", file, "--quiet", "--storage", url(), "--runs-dir", runs});
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  EXPECT_TRUE(WIFEXITED(status)) << "tune died of the signal instead of handling it";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_GE(took, 0.9);        // it waited for the trial to checkpoint (sleep 1 in its trap)
+  EXPECT_LT(took, 3.0 + 1.0);  // grace + 1 s
+  auto trials = trials_json("sig");
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0]["state"], "waiting");
+  EXPECT_NE(trials[0]["stop_reason"].get<std::string>().find("interrupted"), std::string::npos)
+      << trials[0].dump();
+  auto again = gt({"tune", file, "--json", "--quiet", "--runs-dir", runs});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto after = trials_json("sig");
+  ASSERT_EQ(after.size(), 1u);  // the same trial, resumed: not a new one
+  EXPECT_EQ(after[0]["state"], "complete");
+  EXPECT_EQ(after[0]["params"], trials[0]["params"]);
 }
 
 }  // namespace

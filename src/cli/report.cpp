@@ -12,12 +12,13 @@ namespace greentune::cli {
 namespace {
 
 int run_report(const StudyArgs& args) {
-  return with_study(args, [&](const StudyRecord& record, const std::vector<Trial>& trials) {
+  return with_study(args, [&](Storage&, const Study& study, const std::vector<Trial>& trials) {
     if (args.common.json) {
-      fmt::print("{}\n", study_summary_json(record, trials).dump());
+      fmt::print("{}\n", study_summary_json(study.record(), trials).dump());
     } else {
-      fmt::print("{}", study_summary_text(record, trials));
+      fmt::print("{}", study_summary_text(study.record(), trials));
     }
+    return 0;
   });
 }
 

@@ -20,8 +20,8 @@ inline void add_study_options(CLI::App& sub, StudyArgs& args) {
   add_common_options(sub, args.common);
 }
 
-// Opens the storage and the named study and runs `body` on its record and trials.
-// Returns the exit code.
+// Opens the storage and the named study and runs `body(storage, study, trials)`, which
+// returns the exit code.
 template <class Body>
 int with_study(const StudyArgs& args, Body body) {
   auto storage = open_storage_for(args.common);
@@ -30,8 +30,7 @@ int with_study(const StudyArgs& args, Body body) {
   if (!study) return fail(study.error());
   auto trials = study->trials();
   if (!trials) return fail(trials.error());
-  body(study->record(), *trials);
-  return 0;
+  return body(**storage, *study, *trials);
 }
 
 }  // namespace greentune::cli

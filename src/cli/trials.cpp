@@ -51,25 +51,22 @@ Result<nlohmann::json> detailed_trial_json(Storage& storage, const Trial& t,
 }
 
 int run_trials(const StudyArgs& args) {
-  auto storage = open_storage_for(args.common);
-  if (!storage) return fail(storage.error());
-  auto study = Study::load(**storage, args.study);
-  if (!study) return fail(study.error());
-  auto trials = study->trials();
-  if (!trials) return fail(trials.error());
-  if (!args.common.json) {
-    fmt::print("{}", trials_table_text(*trials));
+  return with_study(args, [&](Storage& storage, const Study& study,
+                              const std::vector<Trial>& trials) {
+    if (!args.common.json) {
+      fmt::print("{}", trials_table_text(trials));
+      return 0;
+    }
+    auto reasons = stop_reasons(storage, study.id());
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : trials) {
+      auto j = detailed_trial_json(storage, t, reasons);
+      if (!j) return fail(j.error());
+      list.push_back(std::move(*j));
+    }
+    fmt::print("{}\n", nlohmann::json{{"trials", list}}.dump());
     return 0;
-  }
-  auto reasons = stop_reasons(**storage, study->id());
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& t : *trials) {
-    auto j = detailed_trial_json(**storage, t, reasons);
-    if (!j) return fail(j.error());
-    list.push_back(std::move(*j));
-  }
-  fmt::print("{}\n", nlohmann::json{{"trials", list}}.dump());
-  return 0;
+  });
 }
 
 }  // namespace

@@ -326,11 +326,6 @@ TEST_F(ProcessExecutorTest, OrphanOfADeadOrchestratorIsEndedBeforeTheTrialRunsAg
   struct Quiet : TrialReporter {
     Status report(int64_t, const std::map<std::string, double>&) override { return {}; }
     bool should_stop() override { return false; }
-    Status event(const std::string&, const std::string&, const std::string&) override {
-      return {};
-    }
-    Status sample(const SystemSample&) override { return {}; }
-    Status artifact(const std::string&, const std::string&) override { return {}; }
   } quiet;
   auto run = (*executor)->start(*trial, quiet);
   ASSERT_TRUE(run);

@@ -79,6 +79,20 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
+int spawn_command(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(devnull, 0);
+  ::dup2(devnull, 1);
+  ::dup2(devnull, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  ::_exit(127);
+}
+
 std::string greentune_binary() {
   const char* bin = std::getenv("GREENTUNE_BIN");
   if (bin && *bin) return bin;

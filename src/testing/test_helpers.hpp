@@ -46,6 +46,10 @@ struct CommandResult {
 // Runs argv (no shell) with optional stdin text, waits, captures both streams.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& cwd = "");
 
+// Starts argv (no shell) in the background, output to /dev/null; returns its pid for
+// kill() and waitpid().
+int spawn_command(const std::vector<std::string>& argv);
+
 // The greentune binary under test (GREENTUNE_BIN, set by ctest).
 std::string greentune_binary();
 
