@@ -223,3 +223,23 @@ TEST_F(BadInputTest, UsageErrorsExitWithTwo) {
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+TEST_F(BadInputTest, ProgramThatCannotBeFound) {
+  expect_bad_file(good_with("trainer = \"function:branin\"",
+                            "command = [\"no-such-trainer-program\", \"{x1}\"]"),
+                  "bad.toml: [trial] command: cannot find the program \"no-such-trainer-program\" "
+                  "(looked in PATH); accepted: a program in PATH or a path to an executable");
+}
+
+TEST_F(BadInputTest, PlaceholderThatIsNotAParameter) {
+  expect_bad_file(good_with("trainer = \"function:branin\"",
+                            "command = [\"python3\", \"--lr={lr}\"]"),
+                  "bad.toml: [trial] command: \"{lr}\" in \"--lr={lr}\" is not a parameter of "
+                  "the search space");
+}
+
+}  // namespace
+}  // namespace greentune

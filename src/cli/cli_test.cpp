@@ -251,3 +251,25 @@ grace = "3s"
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+// The README's Python example, tuned end to end: examples/sgd/study.toml as shipped.
+TEST_F(CliTest, SgdExampleIsTunedToItsTarget) {
+  std::string study = std::string(GREENTUNE_SOURCE_DIR) + "/examples/sgd/study.toml";
+  auto r = gt({"tune", study, "--json", "--quiet", "--runs-dir", dir_.file("runs")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["stopped_because"], "target") << r.out;
+  EXPECT_LE(j["best"]["value"].get<double>(), 0.08);
+  auto trials = trials_json("breast-cancer-sgd");
+  for (const auto& t : trials) {
+    EXPECT_EQ(t["state"], "complete") << t.dump();
+    EXPECT_GT(t["cpu_seconds"].get<double>(), 0.0);
+    EXPECT_GT(t["intermediate"]["val_loss"].size(), 1u);  // a learning curve
+  }
+}
+
+}  // namespace
+}  // namespace greentune

@@ -1,6 +1,9 @@
 // greentune tune STUDY.toml: run a study to completion.
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
+#include <sstream>
 #include <cstdio>
 #include <random>
 
@@ -61,6 +64,25 @@ Params example_params(const SearchSpace& space) {
   return params;
 }
 
+// True when `program` can be run from `cwd`: a path (relative to cwd) to an executable
+// file, or a name found in PATH (the trial's own PATH if [trial] env sets one).
+bool runnable(const std::string& program, const std::string& cwd, const StudySpec& spec) {
+  namespace fs = std::filesystem;
+  auto executable = [](const fs::path& p) {
+    return fs::is_regular_file(p) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) return executable(fs::path(cwd) / program);
+  auto env_path = spec.trial.env.find("PATH");
+  const char* inherited = std::getenv("PATH");
+  std::string path = env_path != spec.trial.env.end() ? env_path->second
+                                                      : (inherited ? inherited : "");
+  std::stringstream dirs(path);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (executable(fs::path(dir.empty() ? "." : dir) / program)) return true;
+  }
+  return false;
+}
+
 Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const StudySpec& spec) {
   namespace fs = std::filesystem;
   if (auto ok = substitute_params(spec.trial.command, example_params(spec.search.space)); !ok) {
@@ -82,6 +104,15 @@ Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const S
   if (!fs::is_directory(o.cwd)) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("{}: [trial] cwd: {} is not a directory", spec.path, o.cwd));
+  }
+  if (!runnable(o.command[0], o.cwd, spec)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: [trial] command: cannot find the program \"{}\" (looked "
+                                  "{}); accepted: a program in PATH or a path to an executable",
+                                  spec.path, o.command[0],
+                                  o.command[0].find('/') == std::string::npos
+                                      ? "in PATH"
+                                      : "relative to " + o.cwd));
   }
   auto executor = make_process_executor(std::move(o));
   if (!executor) {
