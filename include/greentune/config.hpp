@@ -21,8 +21,9 @@
 namespace greentune {
 
 struct SearchSpec {
-  std::string sampler = "qmc";  // random | qmc | grid (tpe, gp: a later issue)
+  std::string sampler = "qmc";  // random | qmc | grid | tpe | gp
   std::optional<uint64_t> seed;  // none: a random seed is drawn once and stored
+  bool multivariate = false;     // tpe: one joint density over all params
   SearchSpace space;
   std::vector<std::string> warm_start;  // parent studies (a later issue)
 };
@@ -46,6 +47,23 @@ struct TrialSpec {
   int64_t log_max_bytes = 10 * 1024 * 1024;    // per stream (stdout, stderr)
 };
 
+// [carbon]: how joules become grams of CO2e.  region, or intensity / intensity_file
+// (region may come with either, naming the place and its PUE); none: energy only.
+struct CarbonSpec {
+  std::optional<std::string> region;          // "aws:eu-north-1" (greentune regions)
+  std::optional<double> intensity;            // gCO2e/kWh, constant
+  std::optional<std::string> intensity_file;  // timestamp,gco2e_per_kwh (relative: to the file)
+  std::optional<double> pue;                  // default: the provider's (data/pue.csv)
+  bool any() const { return region || intensity || intensity_file; }
+};
+
+// [energy]: how joules are measured.
+struct EnergySpec {
+  std::optional<double> cpu_tdp_w;  // overrides the CPU table of the power model
+  bool rapl = true;                 // false: the model even where RAPL is readable
+  bool nvml = true;                 // false: no GPU figures
+};
+
 struct StudySpec {
   std::string name;
   Direction direction = Direction::kMinimize;
@@ -54,6 +72,8 @@ struct StudySpec {
   int64_t concurrency = 1;
   SearchSpec search;
   TrialSpec trial;
+  CarbonSpec carbon;
+  EnergySpec energy;
   std::string path;  // the file it came from
   // "file:line:col" of keys that later checks (which run outside the parser) report
   // errors about, e.g. "trial.trainer".
@@ -64,7 +84,8 @@ struct StudySpec {
 
   // Round-trips through the study record's `spec` column.
   nlohmann::json to_json() const;
-  // The sampler description stored with the study: {"name": ..., "seed": ...}.
+  // The sampler description stored with the study: {"name": ..., "seed": ...}, plus
+  // "multivariate": true for a multivariate tpe.
   nlohmann::json sampler_json(uint64_t seed) const;
 };
 

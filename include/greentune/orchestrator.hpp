@@ -35,6 +35,9 @@ struct TuneOptions {
   // Set (e.g. from a signal handler) to stop: running trials get SIGTERM and their grace
   // period, are queued again as resumable, and run_study returns.
   const std::atomic<bool>* interrupted = nullptr;
+  // Grams of CO2e for `joules` spent evenly between t0 and t1 (seconds since the epoch),
+  // PUE included: for the max_co2e_g budget.  Empty: no carbon figures (budget never met).
+  std::function<double(double joules, double t0, double t1)> co2e_g;
   // Called after each trial is stored (for progress output).  May be empty.
   std::function<void(const Trial&, const std::vector<Trial>&)> on_trial_finished;
 };

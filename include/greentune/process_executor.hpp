@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "greentune/clock.hpp"
+#include "greentune/energy.hpp"
 #include "greentune/executor.hpp"
 #include "greentune/result.hpp"
 #include "greentune/space.hpp"
@@ -38,6 +39,10 @@ struct ProcessExecutorOptions {
   };
   std::vector<MetricRegex> metric_regex;   // metrics from stdout lines
   Clock* clock = nullptr;                  // nullptr: the system clock
+  // The machine's energy meter, shared by every trial (nullptr: no energy figures).  Each
+  // trial gets its share: CPU and DRAM by its share of the machine's CPU time, GPUs by
+  // the trials whose processes run on them (see energy.hpp).  Must outlive the executor.
+  EnergyMeter* energy_meter = nullptr;
 };
 
 // kInvalidArgument when a metric regex does not compile or the command is empty.

@@ -41,10 +41,12 @@ class Sampler {
   virtual Result<Params> sample(const SampleRequest& req) const = 0;
 };
 
-// Builds a sampler from its stored description {"name": "random"|"qmc"|"grid", ...}
-// (a bare string "qmc" is short for {"name": "qmc"}).  Options: "seed" (a non-negative
-// integer; when present it replaces SampleRequest::seed), and for qmc "scramble"
-// (default true).  Unknown options are refused.  kInvalidArgument names the accepted
+// Builds a sampler from its stored description {"name": "random"|"qmc"|"grid"|"tpe"|"gp",
+// ...} (a bare string "qmc" is short for {"name": "qmc"}).  Options: "seed" (a non-negative
+// integer; when present it replaces SampleRequest::seed), for qmc "scramble" (default
+// true), for tpe "multivariate" (default false), "n_startup_trials" (10) and
+// "n_ei_candidates" (24), for gp "n_startup_trials" (10), "output_warping" (true) and
+// "input_warping" (false).  Unknown options are refused.  kInvalidArgument names the accepted
 // samplers.
 Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& config);
 

@@ -16,6 +16,7 @@
 namespace greentune {
 
 struct SystemSample;  // storage.hpp
+struct EnergyRecord;  // storage.hpp
 
 // Where a running trial sends what it reports and what is observed of it.  Returning
 // true from should_stop() asks an in-process trainer to stop at its next step.
@@ -37,6 +38,8 @@ class TrialReporter {
   virtual Status artifact(const std::string& /*name*/, const std::string& /*path*/) {
     return {};
   }
+  // The trial's energy so far, by component (cumulative: each call replaces the last).
+  virtual Status energy(const std::vector<EnergyRecord>& /*records*/) { return {}; }
 };
 
 struct TrialOutcome {

@@ -125,10 +125,10 @@ TEST_F(BadInputTest, UnknownDirection) {
                   "minimize, maximize");
 }
 
-TEST_F(BadInputTest, SamplerOfALaterIssue) {
-  expect_bad_file(good_with("\"random\"", "\"tpe\""),
-                  "bad.toml:9:11: [search] sampler: sampler \"tpe\" is not available yet; "
-                  "accepted: random, qmc, grid");
+TEST_F(BadInputTest, UnknownSampler) {
+  expect_bad_file(good_with("\"random\"", "\"hyperopt\""),
+                  "bad.toml:9:11: [search] sampler: unknown sampler \"hyperopt\"; "
+                  "accepted: random, qmc, grid, tpe, gp");
 }
 
 TEST_F(BadInputTest, TrainerThatDoesNotFitTheSpace) {
@@ -173,9 +173,9 @@ TEST_F(BadInputTest, AskWithInvalidSpace) {
 
 TEST_F(BadInputTest, AskWithUnknownSamplerOrDirection) {
   std::string space = R"({"a": {"type": "float", "low": 0, "high": 1}})";
-  expect_bad_command({"ask", "--study", "q", "--space", space, "--sampler", "tpe"},
-                     "--sampler: unknown sampler \"tpe\"; accepted: random, qmc, grid (tpe and "
-                     "gp: not yet available)");
+  expect_bad_command({"ask", "--study", "q", "--space", space, "--sampler", "hyperopt"},
+                     "--sampler: unknown sampler \"hyperopt\"; accepted: random, qmc, grid, tpe, "
+                     "gp");
   expect_bad_command({"ask", "--study", "q", "--space", space, "--direction", "up"},
                      "--direction: unknown direction \"up\"; accepted: minimize, maximize");
 }

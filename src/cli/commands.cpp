@@ -14,6 +14,7 @@ constexpr CommandSpec kCommands[] = {
     {"studies", "list the studies in a storage", setup_studies},
     {"trials", "list the trials of a study", setup_trials},
     {"report", "summarize a study: best trial, states, why it stopped", setup_report},
+    {"regions", "grid carbon intensity by region and country, greenest first", setup_regions},
 };
 
 }  // namespace

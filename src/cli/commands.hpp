@@ -36,6 +36,7 @@ Runner setup_tell(CLI::App& sub);
 Runner setup_studies(CLI::App& sub);
 Runner setup_trials(CLI::App& sub);
 Runner setup_report(CLI::App& sub);
+Runner setup_regions(CLI::App& sub);
 
 // Adds --storage and --json to a subcommand.
 void add_common_options(CLI::App& sub, CommonOptions& options);

@@ -6,17 +6,21 @@
 #include "cli/commands.hpp"
 #include "greentune/study.hpp"
 #include "greentune/summary.hpp"
+#include "cli/energy_setup.hpp"
 #include "cli/study_view.hpp"
 
 namespace greentune::cli {
 namespace {
 
 int run_report(const StudyArgs& args) {
-  return with_study(args, [&](Storage&, const Study& study, const std::vector<Trial>& trials) {
+  return with_study(args, [&](Storage& storage, const Study& study,
+                              const std::vector<Trial>& trials) {
+    auto summary = summary_with_costs(storage, study.record(), trials);
+    if (!summary) return fail(summary.error());
     if (args.common.json) {
-      fmt::print("{}\n", study_summary_json(study.record(), trials).dump());
+      fmt::print("{}\n", summary->dump());
     } else {
-      fmt::print("{}", study_summary_text(study.record(), trials));
+      fmt::print("{}{}", study_summary_text(study.record(), trials), costs_text(*summary));
     }
     return 0;
   });

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/energy_setup.hpp"
 #include "cli/study_setup.hpp"
 #include "greentune/config.hpp"
 #include "greentune/orchestrator.hpp"
@@ -41,18 +42,25 @@ struct TuneArgs {
   bool quiet = false;
 };
 
-void print_summary(const TuneArgs& args, const StudyRecord& record,
-                   const std::vector<Trial>& trials) {
+int print_summary(const TuneArgs& args, Storage& storage, const StudyRecord& record,
+                  const std::vector<Trial>& trials) {
+  auto summary = summary_with_costs(storage, record, trials);
+  if (!summary) return fail(summary.error());
   if (args.common.json) {
-    fmt::print("{}\n", study_summary_json(record, trials).dump());
+    fmt::print("{}\n", summary->dump());
   } else {
-    fmt::print("{}", study_summary_text(record, trials));
+    fmt::print("{}{}", study_summary_text(record, trials), costs_text(*summary));
   }
+  return 0;
 }
 
 // Everything that can be checked before storage is touched: a bad file writes nothing.
 struct Prepared {
+  explicit Prepared(bool quiet) : notes(std::make_unique<EnergyNotes>(quiet)) {}
   StudySpec spec;
+  std::optional<CarbonIntensity> carbon;
+  std::unique_ptr<EnergyNotes> notes;  // before the meter, which writes to it
+  std::unique_ptr<EnergyMeter> meter;  // before the executor, which uses it
   std::unique_ptr<Trainer> trainer;    // a built-in trainer, or
   std::unique_ptr<Executor> executor;  // the executor that runs it (or the program)
 };
@@ -83,7 +91,8 @@ bool runnable(const std::string& program, const std::string& cwd, const StudySpe
   return false;
 }
 
-Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const StudySpec& spec) {
+Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const StudySpec& spec,
+                                                   EnergyMeter* meter) {
   namespace fs = std::filesystem;
   if (auto ok = substitute_params(spec.trial.command, example_params(spec.search.space)); !ok) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -100,6 +109,7 @@ Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const S
   o.grace_s = spec.trial.grace_s;
   o.monitor_interval_s = spec.trial.monitor_interval_s;
   o.log_max_bytes = spec.trial.log_max_bytes;
+  o.energy_meter = meter;
   for (const auto& m : spec.trial.metric_regex) o.metric_regex.push_back({m.name, m.regex});
   if (!fs::is_directory(o.cwd)) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -126,9 +136,18 @@ Result<Prepared> prepare(const TuneArgs& args) {
   auto spec = load_study_file(args.file);
   if (!spec) return tl::unexpected(spec.error());
   if (!args.study.empty()) spec->name = args.study;
-  Prepared prepared;
+  Prepared prepared(args.quiet);
+  auto carbon = carbon_for(*spec);
+  if (!carbon) return tl::unexpected(carbon.error());
+  prepared.carbon = std::move(*carbon);
   if (!spec->trial.command.empty()) {
-    auto executor = program_executor(args, *spec);
+    auto meter = meter_for(*spec, *prepared.notes);
+    if (meter) {
+      prepared.meter = std::move(*meter);
+    } else {
+      prepared.notes->add("no figures for this run: " + meter.error().message);
+    }
+    auto executor = program_executor(args, *spec, prepared.meter.get());
     if (!executor) return tl::unexpected(executor.error());
     prepared.executor = std::move(*executor);
   } else {
@@ -157,19 +176,23 @@ int run(const TuneArgs& args) {
   if (!study->study.record().stopped_because.empty()) {
     fmt::print(stderr, "study \"{}\" already finished ({}); nothing to do\n", spec.name,
                study->study.record().stopped_because);
-    print_summary(args, study->study.record(), *trials);
-    return 0;
+    return print_summary(args, **storage, study->study.record(), *trials);
   }
   if (spec.search.sampler == "grid") fmt::print(stderr, "warning: {}\n", grid_energy_warning());
   fmt::print(stderr, "{} study \"{}\": {} trials so far, sampler {} (seed {})\n",
              study->created ? "created" : "continuing", spec.name, trials->size(),
              spec.search.sampler, study->study.record().sampler.value("seed", uint64_t{0}));
+  prepared->notes->print_held_and_go_live();
   install_signal_handlers();
   TuneOptions options;
   options.completion = spec.completion;
   options.metric = spec.metric;
   options.concurrency = spec.concurrency;
   options.interrupted = &g_interrupted;
+  if (prepared->carbon) {
+    const CarbonIntensity& carbon = *prepared->carbon;
+    options.co2e_g = [&carbon](double j, double t0, double t1) { return carbon.co2e_g(j, t0, t1); };
+  }
   if (!args.quiet) {
     options.on_trial_finished = [&](const Trial& t, const std::vector<Trial>& all) {
       fmt::print(stderr, "{}\n", trial_progress_line(study->study.record(), t, all));
@@ -185,12 +208,11 @@ int run(const TuneArgs& args) {
   if (!final_trials) return fail(final_trials.error());
   if (!result->reason) {
     fmt::print(stderr, "interrupted: the study is saved; run the same command to continue\n");
-    print_summary(args, study->study.record(), *final_trials);
+    print_summary(args, **storage, study->study.record(), *final_trials);
     return 1;
   }
   fmt::print(stderr, "study ended: {} ({})\n", result->reason->criterion, result->reason->detail);
-  print_summary(args, study->study.record(), *final_trials);
-  return 0;
+  return print_summary(args, **storage, study->study.record(), *final_trials);
 }
 
 }  // namespace

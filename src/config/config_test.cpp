@@ -244,6 +244,25 @@ TEST(StudyFile, SamplerJson) {
   EXPECT_EQ(spec.sampler_json(42), (nlohmann::json{{"name", "random"}, {"seed", 42}}));
 }
 
+TEST(StudyFile, MultivariateTpe) {
+  StudySpec spec =
+      parse_ok(std::string(kMinimal) + "[search]\nsampler = \"tpe\"\nmultivariate = true\n");
+  EXPECT_EQ(spec.search.sampler, "tpe");
+  EXPECT_TRUE(spec.search.multivariate);
+  EXPECT_EQ(spec.sampler_json(3),
+            (nlohmann::json{{"name", "tpe"}, {"seed", 3}, {"multivariate", true}}));
+  auto back = study_spec_from_json(spec.to_json());
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_TRUE(back->search.multivariate);
+  // Specs stored before the key existed read as independent TPE.
+  nlohmann::json old = spec.to_json();
+  old["search"].erase("multivariate");
+  EXPECT_FALSE(study_spec_from_json(old)->search.multivariate);
+  StudySpec plain = parse_ok(std::string(kMinimal) + "[search]\nsampler = \"tpe\"\n");
+  EXPECT_FALSE(plain.search.multivariate);
+  EXPECT_EQ(plain.sampler_json(3), (nlohmann::json{{"name", "tpe"}, {"seed", 3}}));
+}
+
 TEST(StudyFile, LoadMissingFile) {
   auto spec = load_study_file("/nonexistent/dir/study.toml");
   ASSERT_FALSE(spec.has_value());

@@ -17,9 +17,7 @@ namespace {
 constexpr std::string_view kNameAccepted =
     "letters, digits, '.', '_' and '-', starting with a "
     "letter or digit, e.g. \"my-study\"";
-constexpr std::array<std::string_view, 3> kSamplers = {"random", "qmc", "grid"};
-// Samplers of a later version: recognised so that the message says so.
-constexpr std::array<std::string_view, 2> kLaterSamplers = {"tpe", "gp"};
+constexpr std::array<std::string_view, 5> kSamplers = {"random", "qmc", "grid", "tpe", "gp"};
 constexpr std::string_view kSpaceExample = R"(x = { type = "float", low = 0.0, high = 1.0 })";
 
 bool any_number(double) { return true; }
@@ -52,10 +50,7 @@ void read_direction(SectionReader& r, StudySpec& spec) {
 
 void check_sampler(SectionReader& r, const std::string& sampler) {
   auto available = fmt::format("accepted: {}", fmt::join(kSamplers, ", "));
-  if (std::find(kLaterSamplers.begin(), kLaterSamplers.end(), sampler) != kLaterSamplers.end()) {
-    r.fail_value("sampler",
-                 fmt::format("sampler {} is not available yet; {}", in_quotes(sampler), available));
-  } else if (std::find(kSamplers.begin(), kSamplers.end(), sampler) == kSamplers.end()) {
+  if (std::find(kSamplers.begin(), kSamplers.end(), sampler) == kSamplers.end()) {
     r.fail_value("sampler", fmt::format("unknown sampler {}; {}", in_quotes(sampler), available));
   }
 }
@@ -137,11 +132,16 @@ Status parse_search_section(const toml::table& root, const std::string& path, St
   if (!r) return space_missing(path, FilePosition{});
   std::optional<std::string> sampler;
   std::optional<int64_t> seed;
+  std::optional<bool> multivariate;
   std::optional<std::vector<std::string>> warm_start;
   r->check_keys(kSearchKeys, section_of_key);
   r->read_string("sampler", sampler);
   if (sampler) check_sampler(*r, *sampler);
   r->read_int("seed", seed, 0);
+  r->read_bool("multivariate", multivariate);
+  if (multivariate.value_or(false) && sampler.value_or(spec.search.sampler) != "tpe") {
+    r->fail_value("multivariate", "multivariate = true applies to sampler = \"tpe\" only");
+  }
   r->read_string_array("warm_start", warm_start);
   if (warm_start && !warm_start->empty()) {
     r->fail_value("warm_start",
@@ -150,7 +150,45 @@ Status parse_search_section(const toml::table& root, const std::string& path, St
   if (!r->ok()) return r->status();
   spec.search.sampler = sampler.value_or(spec.search.sampler);
   if (seed) spec.search.seed = static_cast<uint64_t>(*seed);
+  spec.search.multivariate = multivariate.value_or(false);
   return parse_space(*r, path, spec);
+}
+
+}  // namespace greentune
+
+namespace greentune {
+
+Status parse_carbon_section(const toml::table& root, const std::string& path, StudySpec& spec) {
+  auto r = open_section(root, "carbon", path);
+  if (!r) return {};
+  CarbonSpec& c = spec.carbon;
+  r->check_keys(kCarbonKeys, section_of_key);
+  r->read_string("region", c.region);
+  r->read_number("intensity", c.intensity, [](double v) { return v >= 0; },
+                 "gCO2e per kWh, a number >= 0");
+  r->read_string("intensity_file", c.intensity_file);
+  r->read_number("pue", c.pue, [](double v) { return v >= 1.0 && v < 5.0; },
+                 "a power usage effectiveness between 1 and 5");
+  if (r->ok() && c.intensity && c.intensity_file) {
+    r->fail_table("give intensity or intensity_file, not both (region may come with either)");
+  }
+  return r->status();
+}
+
+Status parse_energy_section(const toml::table& root, const std::string& path, StudySpec& spec) {
+  auto r = open_section(root, "energy", path);
+  if (!r) return {};
+  EnergySpec& e = spec.energy;
+  std::optional<bool> rapl;
+  std::optional<bool> nvml;
+  r->check_keys(kEnergyKeys, section_of_key);
+  r->read_number("cpu_tdp_w", e.cpu_tdp_w, [](double v) { return v > 0 && v < 2000; },
+                 "the TDP of one CPU package in watts, e.g. 150");
+  r->read_bool("rapl", rapl);
+  r->read_bool("nvml", nvml);
+  e.rapl = rapl.value_or(e.rapl);
+  e.nvml = nvml.value_or(e.nvml);
+  return r->status();
 }
 
 }  // namespace greentune

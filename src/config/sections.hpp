@@ -23,8 +23,11 @@ inline constexpr std::array<std::string_view, 4> kStudyKeys = {"name", "directio
 inline constexpr std::array<std::string_view, 8> kBudgetKeys = {
     "max_trials",  "max_wall",       "patience",  "convergence", "convergence_tolerance",
     "concurrency", "max_energy_kwh", "max_co2e_g"};
-inline constexpr std::array<std::string_view, 4> kSearchKeys = {"sampler", "seed", "warm_start",
-                                                                "space"};
+inline constexpr std::array<std::string_view, 4> kCarbonKeys = {"region", "intensity",
+                                                                "intensity_file", "pue"};
+inline constexpr std::array<std::string_view, 3> kEnergyKeys = {"cpu_tdp_w", "rapl", "nvml"};
+inline constexpr std::array<std::string_view, 5> kSearchKeys = {"sampler", "seed", "multivariate",
+                                                                "warm_start", "space"};
 inline constexpr std::array<std::string_view, 11> kTrialKeys = {
     "trainer", "command",          "dataset",       "max_steps",   "timeout",
     "grace",   "env",              "cwd",           "metric_regex", "monitor_interval",
@@ -45,5 +48,7 @@ Status parse_study_section(const toml::table& root, const std::string& path, Stu
 Status parse_budget_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_search_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_trial_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_carbon_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_energy_section(const toml::table& root, const std::string& path, StudySpec& spec);
 
 }  // namespace greentune

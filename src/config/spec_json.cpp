@@ -39,6 +39,7 @@ json search_json(const SearchSpec& s) {
   // A JSON object does not keep the order of its keys; samplers depend on it.
   return {{"sampler", s.sampler},
           {"seed", or_null(s.seed)},
+          {"multivariate", s.multivariate},
           {"space", s.space.to_json()},
           {"param_order", order},
           {"warm_start", s.warm_start}};
@@ -106,8 +107,22 @@ StudySpec spec_from_json(const json& j) {
   const json& search = j.at("search");
   spec.search.sampler = search.at("sampler").get<std::string>();
   read_optional(search, "seed", spec.search.seed);
+  spec.search.multivariate = search.value("multivariate", false);  // absent before tpe
   spec.search.warm_start = search.at("warm_start").get<std::vector<std::string>>();
   spec.trial = trial_from_json(j.at("trial"));
+  if (j.contains("carbon")) {  // specs stored before [carbon] existed have none
+    const json& c = j.at("carbon");
+    read_optional(c, "region", spec.carbon.region);
+    read_optional(c, "intensity", spec.carbon.intensity);
+    read_optional(c, "intensity_file", spec.carbon.intensity_file);
+    read_optional(c, "pue", spec.carbon.pue);
+  }
+  if (j.contains("energy")) {
+    const json& e = j.at("energy");
+    read_optional(e, "cpu_tdp_w", spec.energy.cpu_tdp_w);
+    spec.energy.rapl = e.at("rapl").get<bool>();
+    spec.energy.nvml = e.at("nvml").get<bool>();
+  }
   return spec;
 }
 
@@ -145,11 +160,20 @@ nlohmann::json StudySpec::to_json() const {
           {"concurrency", concurrency},
           {"search", search_json(search)},
           {"trial", trial_json(trial)},
+          {"carbon", {{"region", or_null(carbon.region)},
+                      {"intensity", or_null(carbon.intensity)},
+                      {"intensity_file", or_null(carbon.intensity_file)},
+                      {"pue", or_null(carbon.pue)}}},
+          {"energy", {{"cpu_tdp_w", or_null(energy.cpu_tdp_w)},
+                      {"rapl", energy.rapl},
+                      {"nvml", energy.nvml}}},
           {"path", path}};
 }
 
 nlohmann::json StudySpec::sampler_json(uint64_t seed) const {
-  return {{"name", search.sampler}, {"seed", seed}};
+  nlohmann::json j = {{"name", search.sampler}, {"seed", seed}};
+  if (search.multivariate) j["multivariate"] = true;
+  return j;
 }
 
 Result<StudySpec> study_spec_from_json(const nlohmann::json& j) {

@@ -16,9 +16,10 @@
 namespace greentune {
 namespace {
 
-constexpr std::array<std::string_view, 4> kSections = {"study", "budget", "search", "trial"};
+constexpr std::array<std::string_view, 6> kSections = {"study", "budget", "search",
+                                                       "trial", "carbon", "energy"};
 // Sections of later versions: recognised so that the message says so.
-constexpr std::array<std::string_view, 4> kLaterSections = {"pruner", "rules", "carbon", "energy"};
+constexpr std::array<std::string_view, 2> kLaterSections = {"pruner", "rules"};
 constexpr std::array<std::string_view, 8> kAllSections = {"study",  "budget", "search", "trial",
                                                           "pruner", "rules",  "carbon", "energy"};
 
@@ -26,10 +27,12 @@ struct SectionKeys {
   std::string_view section;
   std::span<const std::string_view> keys;
 };
-constexpr std::array<SectionKeys, 4> kSectionKeys = {{{"study", kStudyKeys},
+constexpr std::array<SectionKeys, 6> kSectionKeys = {{{"study", kStudyKeys},
                                                       {"budget", kBudgetKeys},
                                                       {"search", kSearchKeys},
-                                                      {"trial", kTrialKeys}}};
+                                                      {"trial", kTrialKeys},
+                                                      {"carbon", kCarbonKeys},
+                                                      {"energy", kEnergyKeys}}};
 
 bool contains(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -87,6 +90,8 @@ Result<StudySpec> parse_document(const toml::table& root, const std::string& pat
   if (status) status = parse_budget_section(root, path, spec);
   if (status) status = parse_search_section(root, path, spec);
   if (status) status = parse_trial_section(root, path, spec);
+  if (status) status = parse_carbon_section(root, path, spec);
+  if (status) status = parse_energy_section(root, path, spec);
   if (!status) return tl::unexpected(status.error());
   return spec;
 }

@@ -54,7 +54,7 @@ TEST(StudyFileErrors, UnknownKeyNamesTheClosest) {
 TEST(StudyFileErrors, UnknownKeyFarFromAllListsThem) {
   EXPECT_EQ(error_after_minimal("[search]\nbananas = 1\n"),
             "study.toml:9:1: [search] bananas: unknown key; accepted: sampler, seed, "
-            "warm_start, space");
+            "multivariate, warm_start, space");
 }
 
 TEST(StudyFileErrors, UnknownKeyOfAnotherSection) {
@@ -67,7 +67,7 @@ TEST(StudyFileErrors, UnknownSection) {
             "study.toml:8:1: [bugdet]: unknown section; did you mean [budget]?");
   EXPECT_EQ(error_after_minimal("[whatever]\n"),
             "study.toml:8:1: [whatever]: unknown section; accepted: [study], [budget], "
-            "[search], [trial]");
+            "[search], [trial], [carbon], [energy]");
 }
 
 TEST(StudyFileErrors, KeyOutsideAnySection) {
@@ -166,19 +166,21 @@ TEST(StudyFileErrors, Direction) {
             "maximize");
 }
 
-TEST(StudyFileErrors, LaterSamplers) {
-  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"tpe\"\n"),
-            "study.toml:9:11: [search] sampler: sampler \"tpe\" is not available yet; accepted: "
-            "random, qmc, grid");
-  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"gp\"\n"),
-            "study.toml:9:11: [search] sampler: sampler \"gp\" is not available yet; accepted: "
-            "random, qmc, grid");
+TEST(StudyFileErrors, MultivariateIsATpeOption) {
+  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"qmc\"\nmultivariate = true\n"),
+            "study.toml:10:16: [search] multivariate: multivariate = true applies to sampler = "
+            "\"tpe\" only");
+  EXPECT_EQ(error_after_minimal("[search]\nmultivariate = true\n"),
+            "study.toml:9:16: [search] multivariate: multivariate = true applies to sampler = "
+            "\"tpe\" only");
+  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"tpe\"\nmultivariate = \"yes\"\n"),
+            "study.toml:10:16: [search] multivariate: expected true or false, got string \"yes\"");
 }
 
 TEST(StudyFileErrors, UnknownSamplerAndBadSeed) {
   EXPECT_EQ(error_after_minimal("[search]\nsampler = \"sobol\"\n"),
             "study.toml:9:11: [search] sampler: unknown sampler \"sobol\"; accepted: random, qmc, "
-            "grid");
+            "grid, tpe, gp");
   EXPECT_EQ(error_after_minimal("[search]\nseed = -1\n"),
             "study.toml:9:8: [search] seed: -1 is out of range; accepted: an integer >= 0");
 }
@@ -319,19 +321,37 @@ TEST(StudyFileErrors, RulesAreNotAvailableYet) {
             "study.toml:8:1: [[rules]] is not available in this version yet");
 }
 
-TEST(StudyFileErrors, CarbonIsNotAvailableYet) {
-  EXPECT_EQ(error_after_minimal("[carbon]\nregion = \"aws:eu-north-1\"\npue = 1.135\n"),
-            "study.toml:8:1: [carbon] is not available in this version yet");
+TEST(StudyFileErrors, CarbonTakesOneSource) {
+  EXPECT_EQ(error_after_minimal("[carbon]\nintensity_file = \"g.csv\"\nintensity = 35\n"),
+            "study.toml:8:1: [carbon] give intensity or intensity_file, not both (region may "
+            "come with either)");
+  EXPECT_EQ(error_after_minimal("[carbon]\npue = 0.5\n"),
+            "study.toml:9:7: [carbon] pue: 0.5 is out of range; accepted: a power usage "
+            "effectiveness between 1 and 5");
 }
 
-TEST(StudyFileErrors, EnergyIsNotAvailableYet) {
-  EXPECT_EQ(error_after_minimal("[energy]\n"),
-            "study.toml:8:1: [energy] is not available in this version yet");
+TEST(StudyFileErrors, EnergyKeys) {
+  EXPECT_EQ(error_after_minimal("[energy]\ncpu_tdp = 150\n"),
+            "study.toml:9:1: [energy] cpu_tdp: unknown key; did you mean \"cpu_tdp_w\"?");
 }
 
 TEST(StudyFileErrors, FirstErrorInFileOrderAmongSections) {
-  EXPECT_EQ(error_of("[carbon]\n[bugdet]\n"),
-            "study.toml:1:1: [carbon] is not available in this version yet");
+  EXPECT_EQ(error_of("[pruner]\n[bugdet]\n"),
+            "study.toml:1:1: [pruner] is not available in this version yet");
+}
+
+TEST(StudyFile, CarbonAndEnergySections) {
+  auto spec = parse_study_file(std::string(kMinimal) +
+                                   "[carbon]\nregion = \"aws:eu-north-1\"\npue = 1.2\n"
+                                   "[energy]\ncpu_tdp_w = 150\nrapl = false\n",
+                               "study.toml");
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(*spec->carbon.region, "aws:eu-north-1");
+  EXPECT_EQ(*spec->carbon.pue, 1.2);
+  EXPECT_EQ(*spec->energy.cpu_tdp_w, 150.0);
+  EXPECT_FALSE(spec->energy.rapl);
+  EXPECT_TRUE(spec->energy.nvml);
+  EXPECT_EQ(spec->to_json()["carbon"]["region"], "aws:eu-north-1");
 }
 
 }  // namespace

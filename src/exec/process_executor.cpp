@@ -52,6 +52,31 @@ class LineQueue {
   int64_t dropped_ = 0;
 };
 
+class ProcessTrial;
+
+// The machine's energy, shared out between the running trials at each reading.
+class Metering {
+ public:
+  Metering(EnergyMeter* meter, double monitor_interval_s)
+      : meter_(meter),
+        interval_s_(meter ? std::min(monitor_interval_s, meter->max_poll_interval_s()) : 0) {}
+  bool has_baseline() const { return baseline_; }
+  void add(ProcessTrial* trial);
+  // Reads the meter when a reading is due (or `force`) and gives each running trial its
+  // energy so far.  Errors of the meter become one event on the trial that asked.
+  Status tick(double now_s, bool force, TrialReporter& asking);
+  // The trial's last figures, then it is forgotten.
+  void remove(ProcessTrial* trial);
+
+ private:
+  EnergyMeter* meter_;
+  double interval_s_;
+  double last_read_s_ = -1e300;
+  bool baseline_ = false;
+  EnergyAccountant accountant_;
+  std::vector<ProcessTrial*> running_;
+};
+
 struct TrialPaths {
   fs::path dir, stdout_log, stderr_log, report, checkpoint;
 };
@@ -110,7 +135,8 @@ std::string describe_exit(const exec::ExitInfo& e) {
 class ProcessTrial : public RunningTrial {
  public:
   ProcessTrial(const ProcessExecutorOptions& options, Clock& clock, TrialReporter& reporter,
-               TrialPaths paths, exec::MetricRegexMatcher matcher, std::shared_ptr<LineQueue> lines)
+               TrialPaths paths, exec::MetricRegexMatcher matcher, std::shared_ptr<LineQueue> lines,
+               int64_t trial_id, std::shared_ptr<Metering> metering)
       : options_(options),
         clock_(clock),
         reporter_(reporter),
@@ -119,18 +145,47 @@ class ProcessTrial : public RunningTrial {
         matcher_(std::move(matcher)),
         lines_(std::move(lines)),
         started_(clock.monotonic()),
-        last_sample_(started_) {}
+        last_sample_(started_ - options.monitor_interval_s),  // the first poll samples
+        trial_id_(trial_id),
+        metering_(std::move(metering)) {}
 
-  void attach(std::unique_ptr<exec::TrialProcess> process) { process_ = std::move(process); }
+  ~ProcessTrial() override {
+    if (metering_) metering_->remove(this);
+  }
+
+  void attach(std::unique_ptr<exec::TrialProcess> process) {
+    process_ = std::move(process);
+    if (metering_) metering_->add(this);
+  }
+
+  // What the energy accountant needs of this trial at a reading.
+  TrialUsage usage() const {
+    return TrialUsage{trial_id_, last_cpu_, last_rss_, {static_cast<int>(process_->pid())}, {}};
+  }
+  TrialReporter& reporter() const { return reporter_; }
+  int64_t trial_id() const { return trial_id_; }
 
   Result<std::optional<TrialOutcome>> poll() override {
     if (auto ok = forward_reports(false); !ok) return tl::unexpected(ok.error());
     if (auto ok = maybe_sample(false); !ok) return tl::unexpected(ok.error());
+    if (metering_) {
+      if (auto ok = metering_->tick(clock_.monotonic(), false, reporter_); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
     check_timeout();
     auto exit = process_->poll();
     if (!exit) return std::optional<TrialOutcome>();
     if (auto ok = forward_reports(true); !ok) return tl::unexpected(ok.error());
     if (auto ok = record_usage(*exit); !ok) return tl::unexpected(ok.error());
+    if (metering_) {
+      // A last reading with the exit's CPU totals, then the trial leaves the accounts.
+      if (auto ok = metering_->tick(clock_.monotonic(), true, reporter_); !ok) {
+        return tl::unexpected(ok.error());
+      }
+      metering_->remove(this);
+      metering_.reset();
+    }
     return std::optional(outcome(*exit));
   }
 
@@ -184,6 +239,7 @@ class ProcessTrial : public RunningTrial {
     s.io_write_bytes = tree.io_write_bytes;
     last_sample_ = now;
     last_cpu_ = cpu;
+    last_rss_ = tree.rss_bytes;
     peak_rss_ = std::max(peak_rss_, tree.rss_bytes);
     return reporter_.sample(s);
   }
@@ -206,7 +262,9 @@ class ProcessTrial : public RunningTrial {
     double ran = clock_.monotonic() - started_;
     s.cpu_utilization = ran > 0 ? (s.cpu_user_s + s.cpu_system_s) / ran : 0.0;
     peak_rss_ = std::max(peak_rss_, e.max_rss_bytes);
-    s.rss_bytes = peak_rss_;  // the closing sample holds the peak (see SystemSample)
+    s.rss_bytes = peak_rss_;
+    last_cpu_ = std::max(last_cpu_, s.cpu_user_s + s.cpu_system_s);
+    last_rss_ = 0;  // the closing sample holds the peak (see SystemSample)
     if (auto ok = reporter_.sample(s); !ok) return ok;
     return reporter_.event(
         "trial_usage", "info",
@@ -248,8 +306,40 @@ class ProcessTrial : public RunningTrial {
   double started_;
   double last_sample_;
   double last_cpu_ = 0;
+  int64_t last_rss_ = 0;
   int64_t peak_rss_ = 0;
+  int64_t trial_id_;
+  std::shared_ptr<Metering> metering_;
 };
+
+void Metering::add(ProcessTrial* trial) { running_.push_back(trial); }
+
+void Metering::remove(ProcessTrial* trial) {
+  auto it = std::find(running_.begin(), running_.end(), trial);
+  if (it == running_.end()) return;
+  running_.erase(it);
+  accountant_.forget(trial->trial_id());
+}
+
+Status Metering::tick(double now_s, bool force, TrialReporter& asking) {
+  if (!force && now_s - last_read_s_ < interval_s_) return {};
+  last_read_s_ = now_s;
+  auto reading = meter_->read();
+  if (!reading) {
+    return asking.event("energy_warning", "warning",
+                        "the energy meter could not be read: " + reading.error().message);
+  }
+  std::vector<TrialUsage> usages;
+  for (const ProcessTrial* t : running_) usages.push_back(t->usage());
+  accountant_.add(*reading, usages);
+  baseline_ = true;
+  for (ProcessTrial* t : running_) {
+    auto records = accountant_.energy_of(t->trial_id());
+    if (records.empty()) continue;
+    if (auto ok = t->reporter().energy(records); !ok) return ok;
+  }
+  return {};
+}
 
 // Process groups whose members carry `marker` in their environment.  /proc/PID/environ
 // is the environment the program was started with, so a trial's
@@ -277,7 +367,11 @@ std::vector<pid_t> groups_with_env(const std::string& marker) {
 class ProcessExecutor : public Executor {
  public:
   ProcessExecutor(ProcessExecutorOptions options, exec::MetricRegexMatcher matcher)
-      : options_(std::move(options)), matcher_(std::move(matcher)) {}
+      : options_(std::move(options)),
+        matcher_(std::move(matcher)),
+        metering_(options_.energy_meter ? std::make_shared<Metering>(options_.energy_meter,
+                                                                     options_.monitor_interval_s)
+                                        : nullptr) {}
 
   int clean_up_stale(const Trial& trial) override {
     TrialPaths paths = paths_for(options_, trial);
@@ -310,7 +404,14 @@ class ProcessExecutor : public Executor {
       spec.on_stdout_line = [lines](const std::string& line) { lines->push(line); };
     }
     Clock& clock = options_.clock ? *options_.clock : system_clock();
-    auto run = std::make_unique<ProcessTrial>(options_, clock, reporter, paths, matcher_, lines);
+    if (metering_ && !metering_->has_baseline()) {
+      // The first reading only sets the baseline: take it before any trial runs.
+      if (auto ok = metering_->tick(clock.monotonic(), true, reporter); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
+    auto run = std::make_unique<ProcessTrial>(options_, clock, reporter, paths, matcher_, lines,
+                                              trial.id, metering_);
     auto process = exec::TrialProcess::start(spec);
     if (!process) return tl::unexpected(process.error());
     run->attach(std::move(*process));
@@ -325,6 +426,7 @@ class ProcessExecutor : public Executor {
  private:
   ProcessExecutorOptions options_;
   exec::MetricRegexMatcher matcher_;
+  std::shared_ptr<Metering> metering_;
 };
 
 }  // namespace

@@ -347,3 +347,87 @@ TEST_F(ProcessExecutorTest, OrphanOfADeadOrchestratorIsEndedBeforeTheTrialRunsAg
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+// A meter whose machine draws 100 W of CPU power and whose CPUs are busy exactly as much
+// as the trials' processes (so the trials get all of it).
+class FakeMeter : public EnergyMeter {
+ public:
+  Result<EnergyReading> read() override {
+    double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    EnergyReading r;
+    r.elapsed_s = now;
+    r.cpu_busy_s = busy_s();
+    r.cpu = {100.0 * now, EnergySource::kRapl};
+    r.dram = ComponentEnergy{5.0 * now, EnergySource::kRapl};
+    ++reads;
+    return r;
+  }
+  double max_poll_interval_s() const override { return 60.0; }
+  const std::vector<std::string>& notes() const override { return notes_; }
+  int reads = 0;
+
+ private:
+  // CPU seconds of this process's children so far: the trials.
+  static double busy_s() {
+    rusage ru{};
+    ::getrusage(RUSAGE_CHILDREN, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6 + 1e-3;
+  }
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+  std::vector<std::string> notes_;
+};
+
+TEST_F(ProcessExecutorTest, EachTrialGetsItsEnergyWithItsSource) {
+  FakeMeter meter;
+  ProcessExecutorOptions o;
+  o.energy_meter = &meter;
+  o.monitor_interval_s = 0.1;
+  auto r = run(sh("python3 -c 'import time\nt=time.time()\nwhile time.time()-t<0.6: pass'\n"
+                  "echo '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+               1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GE(meter.reads, 3);
+  auto energy = storage_->trial_energy(trial(0).id);
+  ASSERT_TRUE(energy);
+  std::map<std::string, EnergyRecord> by;
+  for (const auto& e : *energy) by[e.component] = e;
+  ASSERT_TRUE(by.count("cpu"));
+  EXPECT_EQ(by["cpu"].source, "rapl");
+  // ~0.6 s at 100 W, all of it the trial's (it was the only busy process of ours).
+  EXPECT_GT(by["cpu"].joules, 30.0);
+  EXPECT_LT(by["cpu"].joules, 200.0);
+  ASSERT_TRUE(by.count("dram"));
+  EXPECT_GT(by["dram"].joules, 0.0);
+}
+
+TEST_F(ProcessExecutorTest, StudyStopsAtItsEnergyBudget) {
+  FakeMeter meter;
+  auto executor = make_process_executor(
+      {.study = "p",
+       .command = sh("python3 -c 'import time\nt=time.time()\nwhile time.time()-t<0.3: pass'\n"
+                     "echo '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+       .runs_dir = dir_.file("runs"),
+       .monitor_interval_s = 0.05,
+       .energy_meter = &meter});
+  TuneOptions t;
+  t.metric = "loss";
+  t.poll_interval_s = 0.01;
+  t.completion.max_trials = 50;
+  t.completion.max_energy_kwh = 60.0 / 3.6e6;  // 60 J: two or three trials at ~30 J each
+  t.co2e_g = [](double j, double, double) { return j / 3.6e6 * 100.0; };
+  auto r = run_study(*study_, **executor, t);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->reason);
+  EXPECT_EQ(r->reason->criterion, "max_energy_kwh");
+  EXPECT_GE(r->trials_run, 2);
+  EXPECT_LE(r->trials_run, 6);
+  ASSERT_TRUE(study_->refresh());
+  EXPECT_EQ(study_->record().stopped_because, "max_energy_kwh");
+}
+
+}  // namespace
+}  // namespace greentune

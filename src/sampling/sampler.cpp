@@ -7,22 +7,27 @@
 #include <algorithm>
 #include <span>
 #include <string_view>
+#include <tuple>
 
+#include "sampling/gp_sampler.hpp"
 #include "sampling/grid_sampler.hpp"
 #include "sampling/qmc_sampler.hpp"
 #include "sampling/random_sampler.hpp"
+#include "sampling/tpe_sampler.hpp"
 
 namespace greentune {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kNames[] = {"random", "qmc", "grid"};
+constexpr std::string_view kNames[] = {"random", "qmc", "grid", "tpe", "gp"};
 constexpr std::string_view kCommonKeys[] = {"name", "seed"};
 constexpr std::string_view kQmcKeys[] = {"name", "seed", "scramble"};
+constexpr std::string_view kTpeKeys[] = {"name", "seed", "multivariate", "n_startup_trials",
+                                         "n_ei_candidates"};
 
 std::string accepted_names() {
-  return fmt::format("accepted: {} (tpe and gp: not yet available)", fmt::join(kNames, ", "));
+  return fmt::format("accepted: {}", fmt::join(kNames, ", "));
 }
 
 tl::unexpected<Error> invalid(std::string message) {
@@ -61,8 +66,39 @@ Result<bool> read_scramble(const json& config) {
   return it->get<bool>();
 }
 
+// TPE's options: "multivariate" (bool), "n_startup_trials" (>= 0), "n_ei_candidates" (>= 1).
+Result<TpeOptions> read_tpe_options(const json& config) {
+  TpeOptions options;
+  if (auto it = config.find("multivariate"); it != config.end()) {
+    if (!it->is_boolean()) {
+      return invalid(fmt::format(
+          "sampler \"tpe\": \"multivariate\" must be true or false, got {}", it->dump()));
+    }
+    options.multivariate = it->get<bool>();
+  }
+  for (auto [key, field, least] : {std::tuple("n_startup_trials", &options.n_startup_trials, 0),
+                                   std::tuple("n_ei_candidates", &options.n_ei_candidates, 1)}) {
+    auto it = config.find(key);
+    if (it == config.end()) continue;
+    if (!it->is_number_integer() || it->get<int64_t>() < least || it->get<int64_t>() > 1000000) {
+      return invalid(fmt::format("sampler \"tpe\": \"{}\" must be an integer from {} to "
+                                 "1000000, got {}",
+                                 key, least, it->dump()));
+    }
+    *field = it->get<int64_t>();
+  }
+  return options;
+}
+
 Result<std::unique_ptr<Sampler>> build(const std::string& name, const json& config,
                                        std::optional<uint64_t> seed) {
+  if (name == "gp") return make_gp_sampler(config, seed);
+  if (name == "tpe") {
+    if (auto st = check_keys(name, config, kTpeKeys); !st) return tl::unexpected(st.error());
+    auto options = read_tpe_options(config);
+    if (!options) return tl::unexpected(options.error());
+    return std::make_unique<TpeSampler>(seed, *options);
+  }
   if (name == "qmc") {
     if (auto st = check_keys(name, config, kQmcKeys); !st) return tl::unexpected(st.error());
     auto scramble = read_scramble(config);

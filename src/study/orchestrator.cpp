@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <list>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -25,12 +26,20 @@ Status record_event(Storage& storage, int64_t study_id, std::optional<int64_t> t
   return storage.add_event(e);
 }
 
+// What a trial has spent so far, for the energy and CO2e budgets.
+struct Spent {
+  double joules = 0.0;
+  double started = 0.0;
+  std::optional<double> finished;
+};
+using SpentByTrial = std::map<int64_t, Spent>;
+
 // Sends what a running trial reports, and what is observed of it, to storage.
 class StorageReporter : public TrialReporter {
  public:
   StorageReporter(Study& study, const Trial& trial, Clock& clock,
-                  const std::atomic<bool>* interrupted)
-      : study_(study), trial_(trial), clock_(clock), interrupted_(interrupted) {}
+                  const std::atomic<bool>* interrupted, SpentByTrial& spent)
+      : study_(study), trial_(trial), clock_(clock), interrupted_(interrupted), spent_(spent) {}
 
   Status report(int64_t step, const std::map<std::string, double>& metrics) override {
     double now = clock_.now();
@@ -57,12 +66,24 @@ class StorageReporter : public TrialReporter {
     a.created = clock_.now();
     return study_.storage().add_artifact(a).map([](int64_t) {});
   }
+  Status energy(const std::vector<EnergyRecord>& records) override {
+    double joules = 0.0;
+    for (const auto& r : records) {
+      if (auto ok = study_.storage().set_trial_energy(trial_.id, r); !ok) return ok;
+      joules += r.joules;
+    }
+    Spent& spent = spent_[trial_.id];
+    spent.joules = joules;
+    spent.started = trial_.started.value_or(clock_.now());
+    return {};
+  }
 
  private:
   Study& study_;
   const Trial& trial_;
   Clock& clock_;
   const std::atomic<bool>* interrupted_;
+  SpentByTrial& spent_;
 };
 
 // One running trial and what the loop keeps about it.
@@ -149,6 +170,8 @@ class Loop {
   double unflushed_wall() { return clock_.monotonic() - wall_mark_; }
   Status flush_wall();
   Status poll_running();
+  Status load_spent();
+  void add_spent(StudyProgress& progress);
   Status check_completion_now(bool full);
   Status start_one();
   void stop_all(StopReason reason, const std::string& why);
@@ -160,9 +183,35 @@ class Loop {
   double wall_mark_;
   std::list<Slot> slots_;
   std::optional<CompletionReason> ending_;
+  SpentByTrial spent_;
   bool interrupted_ = false;
   TuneResult result_;
 };
+
+// What the study's trials spent before this call, from storage.
+Status Loop::load_spent() {
+  if (!options_.completion.max_energy_kwh && !options_.completion.max_co2e_g) return {};
+  auto trials = study_.trials();
+  if (!trials) return tl::unexpected(trials.error());
+  for (const auto& t : *trials) {
+    auto energy = study_.storage().trial_energy(t.id);
+    if (!energy) return tl::unexpected(energy.error());
+    if (energy->empty()) continue;
+    Spent& s = spent_[t.id];
+    for (const auto& e : *energy) s.joules += e.joules;
+    s.started = t.started.value_or(0.0);
+    s.finished = t.finished;
+  }
+  return {};
+}
+
+void Loop::add_spent(StudyProgress& progress) {
+  double now = clock_.now();
+  for (const auto& [id, s] : spent_) {
+    progress.energy_kwh += s.joules / 3.6e6;
+    if (options_.co2e_g) progress.co2e_g += options_.co2e_g(s.joules, s.started, s.finished.value_or(now));
+  }
+}
 
 Status Loop::flush_wall() {
   double now = clock_.monotonic();
@@ -189,6 +238,7 @@ Status Loop::poll_running() {
       continue;
     }
     if (auto ok = finish(study_, it->trial, **outcome, options_.metric, now); !ok) return ok;
+    if (auto s = spent_.find(it->trial.id); s != spent_.end()) s->second.finished = now;
     if (auto ok = flush_wall(); !ok) return ok;
     if ((*outcome)->resumable) {
       ++result_.interrupted_trials;
@@ -220,6 +270,7 @@ Status Loop::check_completion_now(bool full) {
   progress.direction = study_.direction();
   progress.trials = &trials;
   progress.elapsed_s = study_.record().elapsed_s + unflushed_wall();
+  if (full) add_spent(progress);
   ending_ = check_completion(spec, progress);
   if (ending_ && stops_running_trials(*ending_)) {
     stop_all(StopReason::kStudyDone,
@@ -238,8 +289,8 @@ Status Loop::start_one() {
   Slot& slot = slots_.emplace_back();
   slot.trial = std::move(*trial);
   slot.last_heartbeat = clock_.now();
-  slot.reporter =
-      std::make_unique<StorageReporter>(study_, slot.trial, clock_, options_.interrupted);
+  slot.reporter = std::make_unique<StorageReporter>(study_, slot.trial, clock_,
+                                                    options_.interrupted, spent_);
   auto run = executor_.start(slot.trial, *slot.reporter);
   if (!run) {
     // It never started: fail it with the reason, so it is not retried forever.
@@ -258,6 +309,7 @@ Result<TuneResult> Loop::run() {
                                        [&](const Trial& t) { executor_.clean_up_stale(t); });
   if (!requeued) return tl::unexpected(requeued.error());
   result_.requeued = *requeued;
+  if (auto ok = load_spent(); !ok) return tl::unexpected(ok.error());
   const auto capacity = static_cast<size_t>(std::max<int64_t>(1, options_.concurrency));
   for (;;) {
     if (!interrupted_ && interrupt_requested()) {

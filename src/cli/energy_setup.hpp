@@ -1,0 +1,48 @@
+// Energy and carbon for the commands: the meter a study runs with, the carbon intensity
+// of its [carbon] section, and what it spent, for summaries.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "greentune/carbon.hpp"
+#include "greentune/config.hpp"
+#include "greentune/energy.hpp"
+#include "greentune/storage.hpp"
+
+namespace greentune::cli {
+
+// The intensity of spec's [carbon] section; nullopt when it has none.
+Result<std::optional<CarbonIntensity>> carbon_for(const StudySpec& spec);
+
+// Where the meter's notes (where each figure comes from, fallbacks) go: held until the
+// study has started (so that a bad study file prints its error alone), then printed to
+// stderr as they come.  Nothing when quiet.
+class EnergyNotes {
+ public:
+  explicit EnergyNotes(bool quiet) : quiet_(quiet) {}
+  void add(const std::string& line);
+  void print_held_and_go_live();
+
+ private:
+  bool quiet_;
+  bool live_ = false;
+  std::vector<std::string> held_;
+};
+
+// The machine's meter with spec's [energy] settings.  `notes` must outlive the meter.
+Result<std::unique_ptr<EnergyMeter>> meter_for(const StudySpec& spec, EnergyNotes& notes);
+
+// study_summary_json plus "energy" {"kwh", "by_component" (J), "sources"}, "co2e_g"
+// (null without [carbon]), "carbon", "cpu_hours", "gpu_hours", "storage_bytes" and
+// "greenest_region" (what the study would have emitted there).
+Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
+                                          const std::vector<Trial>& trials);
+
+// The cost lines of the text summary, from summary_with_costs' JSON.
+std::string costs_text(const nlohmann::json& summary);
+
+}  // namespace greentune::cli

@@ -1,0 +1,161 @@
+#include "energy/nvml_library.hpp"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include <array>
+
+namespace greentune::energy {
+
+using nvml::Device;
+using nvml::Return;
+
+struct NvmlLibrary::Api {
+  void* handle = nullptr;
+  Return (*init)() = nullptr;
+  Return (*shutdown)() = nullptr;
+  Return (*count)(unsigned int*) = nullptr;
+  Return (*handle_by_index)(unsigned int, Device*) = nullptr;
+  Return (*name)(Device, char*, unsigned int) = nullptr;
+  Return (*energy)(Device, unsigned long long*) = nullptr;
+  Return (*power)(Device, unsigned int*) = nullptr;
+  Return (*utilization)(Device, nvml::Utilization*) = nullptr;
+  Return (*memory)(Device, nvml::Memory*) = nullptr;
+  Return (*processes)(Device, unsigned int*, void*) = nullptr;
+  size_t process_info_size = 0;  // sizeof the struct `processes` fills
+  const char* (*error_string)(Return) = nullptr;
+
+  ~Api() {
+    if (handle != nullptr) dlclose(handle);
+  }
+};
+
+namespace {
+
+template <class Fn>
+bool resolve(void* handle, const char* symbol, Fn& fn) {
+  // POSIX guarantees that a function's address survives the trip through void*.
+  fn = reinterpret_cast<Fn>(dlsym(handle, symbol));
+  return fn != nullptr;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) {
+  auto api = std::make_unique<Api>();
+  api->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (api->handle == nullptr) {
+    const char* why = dlerror();
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("no GPU figures: NVML not found ({})", why ? why : path));
+  }
+  void* h = api->handle;
+  for (auto [symbol, ok] : std::array<std::pair<const char*, bool>, 4>{
+           {{"nvmlInit_v2", resolve(h, "nvmlInit_v2", api->init)},
+            {"nvmlShutdown", resolve(h, "nvmlShutdown", api->shutdown)},
+            {"nvmlDeviceGetCount_v2", resolve(h, "nvmlDeviceGetCount_v2", api->count)},
+            {"nvmlDeviceGetHandleByIndex_v2",
+             resolve(h, "nvmlDeviceGetHandleByIndex_v2", api->handle_by_index)}}}) {
+    if (!ok) {
+      return make_error(
+          ErrorCode::kNotFound,
+          fmt::format("no GPU figures: {} has no {} (driver too old?)", path, symbol));
+    }
+  }
+  resolve(h, "nvmlDeviceGetName", api->name);
+  resolve(h, "nvmlDeviceGetTotalEnergyConsumption", api->energy);
+  resolve(h, "nvmlDeviceGetPowerUsage", api->power);
+  resolve(h, "nvmlDeviceGetUtilizationRates", api->utilization);
+  resolve(h, "nvmlDeviceGetMemoryInfo", api->memory);
+  resolve(h, "nvmlErrorString", api->error_string);
+  // The compute-process entry point: the newest present, with the size of its structs.
+  if (resolve(h, "nvmlDeviceGetComputeRunningProcesses_v3", api->processes) ||
+      resolve(h, "nvmlDeviceGetComputeRunningProcesses_v2", api->processes)) {
+    api->process_info_size = sizeof(nvml::ProcessInfo);
+  } else if (resolve(h, "nvmlDeviceGetComputeRunningProcesses", api->processes)) {
+    api->process_info_size = sizeof(nvml::ProcessInfoV1);
+  }
+  std::unique_ptr<NvmlLibrary> lib(new NvmlLibrary(std::move(api)));
+  if (Return rc = lib->api_->init(); rc != nvml::kSuccess) {
+    std::string why = lib->error_text(rc);
+    lib->api_->shutdown = nullptr;  // not initialised: nothing to shut down
+    return make_error(ErrorCode::kIo,
+                      fmt::format("no GPU figures: NVML did not start (nvmlInit_v2: {})", why));
+  }
+  return lib;
+}
+
+NvmlLibrary::NvmlLibrary(std::unique_ptr<Api> api) : api_(std::move(api)) {}
+
+NvmlLibrary::~NvmlLibrary() {
+  if (api_->shutdown != nullptr) api_->shutdown();
+}
+
+Return NvmlLibrary::device_count(unsigned int& count) const { return api_->count(&count); }
+
+Return NvmlLibrary::device(unsigned int index, Device& device) const {
+  return api_->handle_by_index(index, &device);
+}
+
+Return NvmlLibrary::name(Device device, std::string& name) const {
+  if (api_->name == nullptr) return nvml::kNotSupported;
+  std::array<char, 96> buf{};  // NVML_DEVICE_NAME_V2_BUFFER_SIZE
+  Return rc = api_->name(device, buf.data(), static_cast<unsigned int>(buf.size()));
+  if (rc == nvml::kSuccess) name = std::string(buf.data());
+  return rc;
+}
+
+Return NvmlLibrary::total_energy_mj(Device device, uint64_t& mj) const {
+  if (api_->energy == nullptr) return nvml::kNotSupported;
+  unsigned long long value = 0;
+  Return rc = api_->energy(device, &value);
+  mj = value;
+  return rc;
+}
+
+Return NvmlLibrary::power_mw(Device device, unsigned int& mw) const {
+  return api_->power == nullptr ? nvml::kNotSupported : api_->power(device, &mw);
+}
+
+Return NvmlLibrary::utilization(Device device, nvml::Utilization& rates) const {
+  return api_->utilization == nullptr ? nvml::kNotSupported : api_->utilization(device, &rates);
+}
+
+Return NvmlLibrary::memory(Device device, nvml::Memory& memory) const {
+  return api_->memory == nullptr ? nvml::kNotSupported : api_->memory(device, &memory);
+}
+
+Return NvmlLibrary::compute_processes(Device device, std::vector<NvmlProcess>& out) const {
+  out.clear();
+  if (api_->processes == nullptr) return nvml::kNotSupported;
+  bool v1 = api_->process_info_size == sizeof(nvml::ProcessInfoV1);
+  unsigned int capacity = 32;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::vector<nvml::ProcessInfo> infos(capacity);  // big enough for either layout
+    std::vector<nvml::ProcessInfoV1> infos_v1(capacity);
+    unsigned int count = capacity;
+    Return rc = api_->processes(
+        device, &count,
+        v1 ? static_cast<void*>(infos_v1.data()) : static_cast<void*>(infos.data()));
+    if (rc == nvml::kInsufficientSize) {
+      capacity = count + 16;
+      continue;
+    }
+    if (rc != nvml::kSuccess) return rc;
+    for (unsigned int i = 0; i < count && i < capacity; ++i) {
+      unsigned int pid = v1 ? infos_v1[i].pid : infos[i].pid;
+      unsigned long long bytes = v1 ? infos_v1[i].used_gpu_memory : infos[i].used_gpu_memory;
+      if (bytes == ~0ULL) bytes = 0;  // NVML_VALUE_NOT_AVAILABLE
+      out.push_back({static_cast<int>(pid), static_cast<int64_t>(bytes)});
+    }
+    return nvml::kSuccess;
+  }
+  return nvml::kInsufficientSize;
+}
+
+std::string NvmlLibrary::error_text(Return code) const {
+  const char* text = api_->error_string != nullptr ? api_->error_string(code) : nullptr;
+  return fmt::format("{} ({})", text != nullptr ? text : "error", code);
+}
+
+}  // namespace greentune::energy

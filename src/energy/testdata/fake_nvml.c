@@ -1,0 +1,186 @@
+/* A fake libnvidia-ml.so.1 for energy_test: the NVML entry points greentune resolves,
+ * answering from readings the test scripts through the fake_nvml_* functions (found with
+ * dlsym on the same library).  Return codes and struct layouts follow nvml.h. */
+#include <string.h>
+
+#define FAKE_MAX_DEVICES 8
+#define FAKE_MAX_PROCESSES 16
+
+enum {
+  kSuccess = 0,
+  kUninitialized = 1,
+  kInvalidArgument = 2,
+  kNotSupported = 3,
+  kInsufficientSize = 7,
+  kDriverNotLoaded = 9,
+};
+
+typedef struct {
+  unsigned int gpu;
+  unsigned int memory;
+} FakeUtilization;
+
+typedef struct {
+  unsigned long long total;
+  unsigned long long free;
+  unsigned long long used;
+} FakeMemory;
+
+typedef struct { /* nvmlProcessInfo_t, as the _v3 entry point fills it */
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId;
+  unsigned int computeInstanceId;
+} FakeProcessInfo;
+
+typedef struct {
+  char name[96];
+  int has_counter;
+  unsigned long long energy_mj;
+  unsigned int power_mw;
+  FakeUtilization utilization;
+  FakeMemory memory;
+  unsigned int processes;
+  FakeProcessInfo process[FAKE_MAX_PROCESSES];
+} FakeDevice;
+
+static FakeDevice devices[FAKE_MAX_DEVICES];
+static unsigned int device_count;
+static int init_result;
+static int live_inits;
+
+static FakeDevice* device_of(void* handle) {
+  FakeDevice* d = (FakeDevice*)handle;
+  if (live_inits <= 0 || d < devices || d >= devices + device_count) return 0;
+  return d;
+}
+
+/* ---- control, for the test */
+
+void fake_nvml_reset(void) {
+  memset(devices, 0, sizeof devices);
+  device_count = 0;
+  init_result = kSuccess;
+}
+
+void fake_nvml_set_init_result(int rc) { init_result = rc; }
+
+int fake_nvml_live_inits(void) { return live_inits; }
+
+/* Adds a GPU; has_counter = 0 makes nvmlDeviceGetTotalEnergyConsumption unsupported. */
+int fake_nvml_add_device(const char* name, int has_counter) {
+  if (device_count == FAKE_MAX_DEVICES) return -1;
+  FakeDevice* d = &devices[device_count];
+  strncpy(d->name, name, sizeof d->name - 1);
+  d->has_counter = has_counter;
+  return (int)device_count++;
+}
+
+void fake_nvml_set_energy_mj(int index, unsigned long long mj) { devices[index].energy_mj = mj; }
+
+void fake_nvml_set_power_mw(int index, unsigned int mw) { devices[index].power_mw = mw; }
+
+void fake_nvml_set_usage(int index, unsigned int gpu_percent, unsigned long long used_bytes,
+                         unsigned long long total_bytes) {
+  devices[index].utilization.gpu = gpu_percent;
+  devices[index].memory.used = used_bytes;
+  devices[index].memory.total = total_bytes;
+  devices[index].memory.free = total_bytes - used_bytes;
+}
+
+void fake_nvml_set_processes(int index, unsigned int count, const unsigned int* pids,
+                             const unsigned long long* used_bytes) {
+  FakeDevice* d = &devices[index];
+  d->processes = count < FAKE_MAX_PROCESSES ? count : FAKE_MAX_PROCESSES;
+  for (unsigned int i = 0; i < d->processes; ++i) {
+    d->process[i].pid = pids[i];
+    d->process[i].usedGpuMemory = used_bytes[i];
+  }
+}
+
+/* ---- NVML */
+
+int nvmlInit_v2(void) {
+  if (init_result != kSuccess) return init_result;
+  ++live_inits;
+  return kSuccess;
+}
+
+int nvmlShutdown(void) {
+  if (live_inits <= 0) return kUninitialized;
+  --live_inits;
+  return kSuccess;
+}
+
+const char* nvmlErrorString(int rc) {
+  switch (rc) {
+    case kSuccess: return "Success";
+    case kUninitialized: return "Uninitialized";
+    case kNotSupported: return "Not Supported";
+    case kDriverNotLoaded: return "Driver Not Loaded";
+    default: return "Unknown Error";
+  }
+}
+
+int nvmlDeviceGetCount_v2(unsigned int* count) {
+  if (live_inits <= 0) return kUninitialized;
+  *count = device_count;
+  return kSuccess;
+}
+
+int nvmlDeviceGetHandleByIndex_v2(unsigned int index, void** device) {
+  if (live_inits <= 0) return kUninitialized;
+  if (index >= device_count) return kInvalidArgument;
+  *device = &devices[index];
+  return kSuccess;
+}
+
+int nvmlDeviceGetName(void* device, char* name, unsigned int length) {
+  FakeDevice* d = device_of(device);
+  if (!d || length == 0) return kInvalidArgument;
+  strncpy(name, d->name, length - 1);
+  name[length - 1] = '\0';
+  return kSuccess;
+}
+
+int nvmlDeviceGetTotalEnergyConsumption(void* device, unsigned long long* energy_mj) {
+  FakeDevice* d = device_of(device);
+  if (!d) return kInvalidArgument;
+  if (!d->has_counter) return kNotSupported;
+  *energy_mj = d->energy_mj;
+  return kSuccess;
+}
+
+int nvmlDeviceGetPowerUsage(void* device, unsigned int* power_mw) {
+  FakeDevice* d = device_of(device);
+  if (!d) return kInvalidArgument;
+  *power_mw = d->power_mw;
+  return kSuccess;
+}
+
+int nvmlDeviceGetUtilizationRates(void* device, FakeUtilization* rates) {
+  FakeDevice* d = device_of(device);
+  if (!d) return kInvalidArgument;
+  *rates = d->utilization;
+  return kSuccess;
+}
+
+int nvmlDeviceGetMemoryInfo(void* device, FakeMemory* memory) {
+  FakeDevice* d = device_of(device);
+  if (!d) return kInvalidArgument;
+  *memory = d->memory;
+  return kSuccess;
+}
+
+int nvmlDeviceGetComputeRunningProcesses_v3(void* device, unsigned int* count,
+                                            FakeProcessInfo* infos) {
+  FakeDevice* d = device_of(device);
+  if (!d) return kInvalidArgument;
+  if (*count < d->processes || (infos == 0 && d->processes > 0)) {
+    *count = d->processes;
+    return kInsufficientSize;
+  }
+  *count = d->processes;
+  for (unsigned int i = 0; i < d->processes; ++i) infos[i] = d->process[i];
+  return kSuccess;
+}
