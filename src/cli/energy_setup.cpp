@@ -1,5 +1,8 @@
 #include "cli/energy_setup.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -68,7 +71,59 @@ nlohmann::json greenest(double kwh) {
   return {{"region", regions->front().key}, {"text", describe_emission(*emission)}};
 }
 
+// CPU seconds and RSS of this process so far.
+std::pair<double, int64_t> self_usage() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return {cpu, static_cast<int64_t>(ru.ru_maxrss) * 1024};
+}
+
+class MeteredInProcessExecutor : public Executor {
+ public:
+  MeteredInProcessExecutor(Trainer& trainer, const SearchSpace& space, EnergyMeter& meter)
+      : inner_(make_in_process_executor(trainer, space)), meter_(meter) {}
+
+  Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
+                                              TrialReporter& reporter) override {
+    auto [cpu0, rss0] = self_usage();
+    if (auto ok = account(trial.id, 0.0, rss0, reporter); !ok) return tl::unexpected(ok.error());
+    auto run = inner_->start(trial, reporter);  // runs the trainer to its end
+    auto [cpu1, rss1] = self_usage();
+    if (auto ok = account(trial.id, cpu1 - cpu0, rss1, reporter); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    if (auto ok = reporter.energy(accountant_.energy_of(trial.id)); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    accountant_.forget(trial.id);
+    return run;
+  }
+
+ private:
+  Status account(int64_t trial_id, double cpu_s, int64_t rss, TrialReporter& reporter) {
+    auto reading = meter_.read();
+    if (!reading) {
+      return reporter.event("energy_warning", "warning",
+                            "the energy meter could not be read: " + reading.error().message);
+    }
+    accountant_.add(*reading, {TrialUsage{trial_id, cpu_s, rss, {::getpid()}, {}}});
+    return {};
+  }
+
+  std::unique_ptr<Executor> inner_;
+  EnergyMeter& meter_;
+  EnergyAccountant accountant_;
+};
+
 }  // namespace
+
+std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
+                                                           const SearchSpace& space,
+                                                           EnergyMeter& meter) {
+  return std::make_unique<MeteredInProcessExecutor>(trainer, space, meter);
+}
 
 Result<std::optional<CarbonIntensity>> carbon_for(const StudySpec& spec) {
   if (!spec.carbon.any()) return std::optional<CarbonIntensity>();
@@ -146,10 +201,10 @@ std::string costs_text(const nlohmann::json& s) {
     if (e["sources"].contains(component)) {
       for (const auto& src : e["sources"][component]) from += (from.empty() ? "" : "+") + src.get<std::string>();
     }
-    parts += fmt::format("{}{} {:.1f} J ({})", parts.empty() ? "" : ", ", component,
+    parts += fmt::format("{}{} {:.4g} J ({})", parts.empty() ? "" : ", ", component,
                          joules.get<double>(), from);
   }
-  std::string out = fmt::format("energy     {:.6f} kWh{}{}\n", e["kwh"].get<double>(),
+  std::string out = fmt::format("energy     {:.4g} kWh{}{}\n", e["kwh"].get<double>(),
                                 parts.empty() ? "" : ": ", parts);
   if (!s["co2e_g"].is_null()) {
     out += fmt::format("co2e       {:.3g} g ({}, PUE {})\n", s["co2e_g"].get<double>(),

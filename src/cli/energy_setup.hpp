@@ -11,6 +11,7 @@
 #include "greentune/carbon.hpp"
 #include "greentune/config.hpp"
 #include "greentune/energy.hpp"
+#include "greentune/executor.hpp"
 #include "greentune/storage.hpp"
 
 namespace greentune::cli {
@@ -35,6 +36,12 @@ class EnergyNotes {
 
 // The machine's meter with spec's [energy] settings.  `notes` must outlive the meter.
 Result<std::unique_ptr<EnergyMeter>> meter_for(const StudySpec& spec, EnergyNotes& notes);
+
+// Runs a built-in trainer in process, metered: each trial is charged the energy of the
+// CPU time this process spent running it (its share of the machine's, as for programs).
+std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
+                                                           const SearchSpace& space,
+                                                           EnergyMeter& meter);
 
 // study_summary_json plus "energy" {"kwh", "by_component" (J), "sources"}, "co2e_g"
 // (null without [carbon]), "carbon", "cpu_hours", "gpu_hours", "storage_bytes" and

@@ -140,13 +140,13 @@ Result<Prepared> prepare(const TuneArgs& args) {
   auto carbon = carbon_for(*spec);
   if (!carbon) return tl::unexpected(carbon.error());
   prepared.carbon = std::move(*carbon);
+  auto meter = meter_for(*spec, *prepared.notes);
+  if (meter) {
+    prepared.meter = std::move(*meter);
+  } else {
+    prepared.notes->add("no figures for this run: " + meter.error().message);
+  }
   if (!spec->trial.command.empty()) {
-    auto meter = meter_for(*spec, *prepared.notes);
-    if (meter) {
-      prepared.meter = std::move(*meter);
-    } else {
-      prepared.notes->add("no figures for this run: " + meter.error().message);
-    }
     auto executor = program_executor(args, *spec, prepared.meter.get());
     if (!executor) return tl::unexpected(executor.error());
     prepared.executor = std::move(*executor);
@@ -199,7 +199,10 @@ int run(const TuneArgs& args) {
     };
   }
   if (prepared->trainer) {
-    prepared->executor = make_in_process_executor(*prepared->trainer, study->study.space());
+    prepared->executor =
+        prepared->meter ? make_metered_in_process_executor(*prepared->trainer,
+                                                           study->study.space(), *prepared->meter)
+                        : make_in_process_executor(*prepared->trainer, study->study.space());
   }
   auto result = run_study(study->study, *prepared->executor, options);
   if (!result) return fail(result.error());
