@@ -17,12 +17,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "greentune/storage.hpp"
 #include "greentune/study.hpp"
@@ -34,7 +33,7 @@ namespace {
 using nlohmann::json;
 
 struct Options {
-  int measure = 20;                        // ask + tell pairs timed at each size
+  int measure = 20;                           // ask + tell pairs timed at each size
   std::vector<int> sizes = {100, 300, 1000};  // finished trials before timing (TPE)
   std::vector<int> gp_sizes = {50, 100, 200};
   bool json = false;
@@ -167,8 +166,8 @@ void print_table(const std::vector<Row>& rows, const Options& o) {
   for (const Row& r : rows) {
     std::string optuna = r.optuna_ms ? fmt::format("{:.3f}", *r.optuna_ms) : "-";
     std::string ratio = r.optuna_ms ? fmt::format("{:.0f}x", *r.optuna_ms / r.ms) : "-";
-    fmt::print("{:<9} {:<8} {:>9} {:>12.3f} {:>14} {:>8}\n", r.sampler, r.storage, r.finished,
-               r.ms, optuna, ratio);
+    fmt::print("{:<9} {:<8} {:>9} {:>12.3f} {:>14} {:>8}\n", r.sampler, r.storage, r.finished, r.ms,
+               optuna, ratio);
   }
 }
 
@@ -188,7 +187,8 @@ int run(const Options& o) {
   std::vector<std::pair<json, std::vector<int>>> samplers = {
       {{{"name", "tpe"}, {"seed", 1}}, o.sizes},
       {{{"name", "tpe"}, {"seed", 1}, {"multivariate", true}}, o.sizes}};
-  if (make_sampler({{"name", "gp"}})) samplers.push_back({{{"name", "gp"}, {"seed", 1}}, o.gp_sizes});
+  if (make_sampler({{"name", "gp"}}))
+    samplers.push_back({{{"name", "gp"}, {"seed", 1}}, o.gp_sizes});
   std::vector<Row> rows;
   for (const auto& [sampler, sizes] : samplers) {
     std::string label = sampler.value("multivariate", false) ? "tpe-mv" : sampler.value("name", "");

@@ -4,8 +4,11 @@
 // seeds, for random, qmc, tpe, tpe multivariate and gp (when built in).  Studies run in
 // memory through Study::ask / tell, as `greentune tune` would drive them.
 //
-//   build/bench_tuning_efficiency [--evals 200] [--seeds 20] [--gp-seeds 10] [--json]
+//   build/bench_tuning_efficiency [--evals 200] [--seeds 20] [--gp-seeds 20] [--json]
 //                                 [--optuna]
+//
+// The default run takes about three minutes on two cores, nearly all of it in the GP
+// sampler; --optuna adds about as much again per Optuna sampler.
 //
 // --optuna runs Optuna 3.1's TPESampler() and TPESampler(multivariate=True) on the same
 // functions, bounds and seed numbers (/usr/bin/python3, tuning_efficiency_optuna.py) and
@@ -23,12 +26,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "greentune/storage.hpp"
 #include "greentune/study.hpp"
@@ -48,7 +50,7 @@ constexpr uint64_t kMedianPoints = 4096;
 struct Options {
   int evals = 200;
   int seeds = 20;
-  int gp_seeds = 10;  // the GP sampler costs far more per suggestion
+  int gp_seeds = 20;  // fewer keep a quick run quick: GP costs far more per suggestion
   bool json = false;
   bool optuna = false;
   std::string script;
@@ -98,8 +100,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
     } else if (a == "--optuna-script" && i + 1 < argc) {
       o.script = argv[++i];
     } else {
-      fmt::print(stderr,
-                 "usage: {} [--evals N] [--seeds N] [--gp-seeds N] [--json] [--optuna]\n",
+      fmt::print(stderr, "usage: {} [--evals N] [--seeds N] [--gp-seeds N] [--json] [--optuna]\n",
                  argv[0]);
       return std::nullopt;
     }
@@ -133,8 +134,8 @@ std::vector<Problem> problems() {
       {"branin", "branin", "function:branin", {{-5, 10}, {0, 15}}, branin},
       {"hartmann6", "hartmann6", "function:hartmann6", std::vector(6, std::pair(0.0, 1.0)),
        hartmann6},
-      {"rosenbrock4", "rosenbrock", "function:rosenbrock",
-       std::vector(4, std::pair(-2.048, 2.048)), rosenbrock},
+      {"rosenbrock4", "rosenbrock", "function:rosenbrock", std::vector(4, std::pair(-2.048, 2.048)),
+       rosenbrock},
   };
   for (Problem& p : out) {
     p.minimum = test_function_info(p.info)->minimum;
@@ -220,8 +221,8 @@ std::string cell(std::optional<double> v) {
 }
 
 std::string evals_cell(const Summary& s, int evals) {
-  std::string median = s.evals_to_target ? fmt::format("{:g}", *s.evals_to_target)
-                                         : fmt::format(">{}", evals);
+  std::string median =
+      s.evals_to_target ? fmt::format("{:g}", *s.evals_to_target) : fmt::format(">{}", evals);
   return fmt::format("{} ({}/{})", median, s.reached, s.runs);
 }
 
@@ -238,31 +239,31 @@ void print_header(const std::vector<Problem>& ps, const Options& o) {
   for (const Problem& p : ps) {
     std::string bounds;
     for (const auto& [lo, hi] : p.bounds) bounds += fmt::format("[{}, {}] ", lo, hi);
-    if (p.bounds.size() > 2) bounds = fmt::format("[{}, {}]^{} ", p.bounds[0].first,
-                                                  p.bounds[0].second, p.bounds.size());
+    if (p.bounds.size() > 2)
+      bounds = fmt::format("[{}, {}]^{} ", p.bounds[0].first, p.bounds[0].second, p.bounds.size());
     fmt::print("  {:<12} domain {}min {:.6g}, regret target {:.3g}\n", p.name, bounds, p.minimum,
                p.target);
   }
   fmt::print("  regret target: 1% of (median value over the domain - minimum)\n");
   if (o.gp_seeds < o.seeds) fmt::print("  gp: {} seeds (--gp-seeds), being slower\n", o.gp_seeds);
-  fmt::print("\n{:<12} {:<8} {:>9} {:>9} {:>9} {:>9}  {:<18} {:>7}\n", "function", "sampler",
-             "@25", "@50", "@100", "@200", "evals to target", "time s");
+  fmt::print("\n{:<12} {:<8} {:>9} {:>9} {:>9} {:>9}  {:<18} {:>7}\n", "function", "sampler", "@25",
+             "@50", "@100", "@200", "evals to target", "time s");
 }
 
 void print_row(const Outcome& r, const Options& o) {
   const Summary& s = r.summary;
   fmt::print("{:<12} {:<8} {:>9} {:>9} {:>9} {:>9}  {:<18} {:>7.1f}\n", r.problem, r.sampler,
-             cell(s.regret_at[0]), cell(s.regret_at[1]), cell(s.regret_at[2]),
-             cell(s.regret_at[3]), evals_cell(s, o.evals), r.seconds);
+             cell(s.regret_at[0]), cell(s.regret_at[1]), cell(s.regret_at[2]), cell(s.regret_at[3]),
+             evals_cell(s, o.evals), r.seconds);
 }
 
 std::optional<json> run_optuna(const Options& o, const std::vector<Problem>& ps) {
   json spec = json::array();
-  for (const Problem& p : ps) spec.push_back({{"name", p.name}, {"function", p.function},
-                                              {"bounds", p.bounds}});
-  std::string command = fmt::format(
-      "/usr/bin/python3 '{}' efficiency --problems '{}' --seeds {} --evals {}", o.script,
-      spec.dump(), o.seeds, o.evals);
+  for (const Problem& p : ps)
+    spec.push_back({{"name", p.name}, {"function", p.function}, {"bounds", p.bounds}});
+  std::string command =
+      fmt::format("/usr/bin/python3 '{}' efficiency --problems '{}' --seeds {} --evals {}",
+                  o.script, spec.dump(), o.seeds, o.evals);
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return std::nullopt;
   std::string out;
@@ -300,12 +301,13 @@ std::string ratio(std::optional<double> a, std::optional<double> b) {
 
 void print_comparison(const std::vector<Outcome>& ours, const std::vector<Outcome>& optuna,
                       const Options& o) {
-  fmt::print("\ngreentune vs Optuna {} (same functions, bounds, seed numbers); ratio = "
-             "greentune / optuna, below 1: greentune better\n",
-             "3.1");
+  fmt::print(
+      "\ngreentune vs Optuna {} (same functions, bounds, seed numbers); ratio = "
+      "greentune / optuna, below 1: greentune better\n",
+      "3.1");
   fmt::print("{:<12} {:<7} {:>18} {:>18} {:>18}  {:<16} {:<16}\n", "function", "sampler",
-             "@50 gt/opt (ratio)", "@100 gt/opt (ratio)", "@200 gt/opt (ratio)",
-             "to target: gt", "optuna");
+             "@50 gt/opt (ratio)", "@100 gt/opt (ratio)", "@200 gt/opt (ratio)", "to target: gt",
+             "optuna");
   for (const Outcome& theirs : optuna) {
     auto mine = std::find_if(ours.begin(), ours.end(), [&](const Outcome& r) {
       return r.problem == theirs.problem && r.sampler == theirs.sampler;
@@ -317,8 +319,8 @@ void print_comparison(const std::vector<Outcome>& ours, const std::vector<Outcom
                                  cell(theirs.summary.regret_at[c]),
                                  ratio(mine->summary.regret_at[c], theirs.summary.regret_at[c]));
     }
-    fmt::print("{:<12} {:<7} {:>18} {:>18} {:>18}  {:<16} {:<16}\n", theirs.problem,
-               theirs.sampler, cells[0], cells[1], cells[2], evals_cell(mine->summary, o.evals),
+    fmt::print("{:<12} {:<7} {:>18} {:>18} {:>18}  {:<16} {:<16}\n", theirs.problem, theirs.sampler,
+               cells[0], cells[1], cells[2], evals_cell(mine->summary, o.evals),
                evals_cell(theirs.summary, o.evals));
   }
 }
@@ -372,8 +374,10 @@ int run(const Options& o) {
   if (o.json) {
     json out = {{"evals", o.evals}, {"seeds", o.seeds}, {"gp_seeds", o.gp_seeds}};
     for (const Problem& p : ps) {
-      out["functions"].push_back({{"name", p.name}, {"bounds", p.bounds},
-                                  {"minimum", p.minimum}, {"regret_target", p.target}});
+      out["functions"].push_back({{"name", p.name},
+                                  {"bounds", p.bounds},
+                                  {"minimum", p.minimum},
+                                  {"regret_target", p.target}});
     }
     for (const Outcome& r : ours) out["greentune"].push_back(summary_json(r));
     for (const Outcome& r : theirs) out["optuna"].push_back(summary_json(r));

@@ -21,7 +21,7 @@
 namespace greentune {
 
 struct SearchSpec {
-  std::string sampler = "qmc";  // random | qmc | grid | tpe | gp
+  std::string sampler = "qmc";   // random | qmc | grid | tpe | gp
   std::optional<uint64_t> seed;  // none: a random seed is drawn once and stored
   bool multivariate = false;     // tpe: one joint density over all params
   SearchSpace space;

@@ -71,8 +71,8 @@ Result<TpeOptions> read_tpe_options(const json& config) {
   TpeOptions options;
   if (auto it = config.find("multivariate"); it != config.end()) {
     if (!it->is_boolean()) {
-      return invalid(fmt::format(
-          "sampler \"tpe\": \"multivariate\" must be true or false, got {}", it->dump()));
+      return invalid(fmt::format("sampler \"tpe\": \"multivariate\" must be true or false, got {}",
+                                 it->dump()));
     }
     options.multivariate = it->get<bool>();
   }
@@ -81,9 +81,9 @@ Result<TpeOptions> read_tpe_options(const json& config) {
     auto it = config.find(key);
     if (it == config.end()) continue;
     if (!it->is_number_integer() || it->get<int64_t>() < least || it->get<int64_t>() > 1000000) {
-      return invalid(fmt::format("sampler \"tpe\": \"{}\" must be an integer from {} to "
-                                 "1000000, got {}",
-                                 key, least, it->dump()));
+      return invalid(
+          fmt::format("sampler \"tpe\": \"{}\" must be an integer from {} to 1000000, got {}", key,
+                      least, it->dump()));
     }
     *field = it->get<int64_t>();
   }

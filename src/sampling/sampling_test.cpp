@@ -108,7 +108,8 @@ TEST_P(EverySamplerTest, EmptySpaceGivesEmptyParams) {
   EXPECT_EQ(sampler->name(), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Samplers, EverySamplerTest, ::testing::Values("random", "qmc", "grid"));
+INSTANTIATE_TEST_SUITE_P(Samplers, EverySamplerTest,
+                         ::testing::Values("random", "qmc", "grid", "tpe"));
 
 // Median of a log param over many trials: near the geometric mean of its bounds.
 double log10_median(const Sampler& sampler, int trials) {

@@ -38,8 +38,8 @@ class SinglePoint : public PointRanking {
 // later points follow in decreasing order of summed score, built lazily, all distinct.
 class IndependentRanking : public PointRanking {
  public:
-  IndependentRanking(const SearchSpace& space, const ParzenEstimator& l,
-                     const ParzenEstimator& g, size_t count, std::mt19937_64& gen);
+  IndependentRanking(const SearchSpace& space, const ParzenEstimator& l, const ParzenEstimator& g,
+                     size_t count, std::mt19937_64& gen);
   bool next(std::vector<double>& point) override;
 
  private:

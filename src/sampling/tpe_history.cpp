@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <tuple>
 
 namespace greentune::tpe {
 namespace {
@@ -34,14 +35,6 @@ double last_step(const Trial& t) {
     if (!values.empty()) step = std::max(step, values.back().step);
   }
   return static_cast<double>(step);
-}
-
-bool rank_less(int tier_a, double step_a, double value_a, uint32_t row_a, int tier_b,
-               double step_b, double value_b, uint32_t row_b) {
-  if (tier_a != tier_b) return tier_a < tier_b;
-  if (step_a != step_b) return step_a < step_b;
-  if (value_a != value_b) return value_a < value_b;
-  return row_a < row_b;
 }
 
 bool row_less(std::span<const double> a, std::span<const double> b) {
@@ -135,8 +128,10 @@ std::optional<History::Rank> History::rank_of(const Trial& t, uint32_t row, Dire
       if (!t.value) return Rank{2, 0.0, 0.0, row};
       return Rank{1, -last_step(t), value, row};
     case TrialState::kRunning:
-    case TrialState::kWaiting: return Rank{3, 0.0, 0.0, row};
-    case TrialState::kFailed: return std::nullopt;
+    case TrialState::kWaiting:
+      return Rank{3, 0.0, 0.0, row};
+    case TrialState::kFailed:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -146,10 +141,10 @@ void History::split(size_t n_below, std::vector<uint32_t>& below,
   std::vector<Rank> order = ranks_;
   n_below = std::min(n_below, finished_);
   auto less = [](const Rank& a, const Rank& b) {
-    return rank_less(a.tier, a.step, a.value, a.row, b.tier, b.step, b.value, b.row);
+    return std::tie(a.tier, a.step, a.value, a.row) < std::tie(b.tier, b.step, b.value, b.row);
   };
-  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_below),
-                   order.end(), less);
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_below), order.end(),
+                   less);
   below.clear();
   above.clear();
   for (size_t i = 0; i < order.size(); ++i) (i < n_below ? below : above).push_back(order[i].row);
@@ -179,9 +174,8 @@ PointSet::PointSet(const History& history) : history_(&history) {
 }
 
 bool PointSet::contains(std::span<const double> point) const {
-  auto it = std::lower_bound(rows_.begin(), rows_.end(), point, [&](uint32_t r, auto p) {
-    return row_less(history_->row(r), p);
-  });
+  auto it = std::lower_bound(rows_.begin(), rows_.end(), point,
+                             [&](uint32_t r, auto p) { return row_less(history_->row(r), p); });
   if (it == rows_.end()) return false;
   std::span<const double> x = history_->row(*it);
   return std::equal(x.begin(), x.end(), point.begin());

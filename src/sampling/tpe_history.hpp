@@ -27,9 +27,9 @@ struct Axis {
     kCategorical,   // choices: categorical kernels
   };
   Kind kind = Kind::kContinuous;
-  uint64_t count = 0;     // number of values; 0 for kContinuous
-  int64_t low = 0;        // kLogIntBinned: the distribution's bounds ...
-  double log_low = 0.0;   // ... and the encoding's, log(low - 0.5) and log(high + 0.5)
+  uint64_t count = 0;    // number of values; 0 for kContinuous
+  int64_t low = 0;       // kLogIntBinned: the distribution's bounds ...
+  double log_low = 0.0;  // ... and the encoding's, log(low - 0.5) and log(high + 0.5)
   double log_high = 1.0;
 };
 
@@ -51,7 +51,7 @@ std::optional<uint64_t> point_count(const std::vector<Axis>& axes);
 // numbered req.number, if listed, is left out.
 class History {
  public:
-  History(const SampleRequest& req);
+  explicit History(const SampleRequest& req);
 
   size_t dims() const { return dims_; }
   size_t rows() const { return rows_; }
@@ -64,7 +64,10 @@ class History {
   // Splits the usable trials: `below` gets the n_below best finished ones (complete by
   // value; then pruned, later steps first, by their last value; then pruned without a
   // value), `above` the other finished ones plus every running and waiting trial (the
-  // constant liar).  Failed trials are left out.  Both come out in trial order.
+  // constant liar).  Failed trials are left out.  Both come out in trial order.  A pruned
+  // trial's value is Trial::value (the orchestrator stores its last value of the study
+  // metric there) and its step the latest step it reported any metric at: the sampler is
+  // not told which metric the study optimises.
   void split(size_t n_below, std::vector<uint32_t>& below, std::vector<uint32_t>& above) const;
 
   // Whether some trial (of any state) holds exactly this canonical point.  O(rows).
@@ -97,7 +100,7 @@ class PointSet {
   bool contains(std::span<const double> point) const;
 
  private:
-  const History* history_;     // outlives the set
+  const History* history_;      // outlives the set
   std::vector<uint32_t> rows_;  // distinct rows in lexicographic order
 };
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
-#include <cstdlib>
 
 #include "sampling/tpe_math.hpp"
 
@@ -53,7 +52,7 @@ GaussianColumn::GaussianColumn(std::span<const double> mu, std::span<const doubl
     sigma_[i] = sigma[k];
     inv_sigma_[i] = 1.0 / sigma[k];
     log_mass_[i] = log_unit_mass(mu[k], sigma[k]);
-    log_norm_[i] = (getenv("OPTUNA31") ? 0.0 : -std::log(sigma[k])) - log_sqrt_2pi - log_mass_[i];
+    log_norm_[i] = -std::log(sigma[k]) - log_sqrt_2pi - log_mass_[i];
     log_w_[i] = log_w[k];
     peak_[i] = log_w_[i] + log_norm_[i];
   }
@@ -155,8 +154,8 @@ void GaussianColumn::add_log_density(double u, std::span<double> acc) const {
 void GaussianColumn::add_log_bin_mass(double lo, double hi, std::span<double> acc) const {
   for (size_t k = 0; k < acc.size(); ++k) {
     size_t i = slot_.empty() ? k : slot_[k];
-    acc[k] += log_gauss_mass((lo - mu_[i]) * inv_sigma_[i], (hi - mu_[i]) * inv_sigma_[i]) -
-              log_mass_[i];
+    acc[k] +=
+        log_gauss_mass((lo - mu_[i]) * inv_sigma_[i], (hi - mu_[i]) * inv_sigma_[i]) - log_mass_[i];
   }
 }
 

@@ -40,9 +40,9 @@ class GaussianColumn {
   struct Block {
     size_t begin;
     size_t end;
-    double lo_mu;       // smallest and largest centre
+    double lo_mu;  // smallest and largest centre
     double hi_mu;
-    double max_peak;    // largest log_w + log_norm: an upper bound on any log term's peak
+    double max_peak;  // largest log_w + log_norm: an upper bound on any log term's peak
     double min_inv_sigma;
   };
   // Kernel at storage position i: its log term at u or on [lo, hi].
@@ -60,8 +60,8 @@ class GaussianColumn {
   std::vector<double> log_mass_;  // log of the kernel's mass on [0, 1]
   std::vector<double> log_norm_;  // -log(sigma sqrt(2 pi)) - log_mass
   std::vector<double> log_w_;
-  std::vector<double> peak_;      // log_w + log_norm: the log term at the centre
-  std::vector<uint32_t> slot_;    // kernel index -> storage position (empty: identity)
+  std::vector<double> peak_;    // log_w + log_norm: the log term at the centre
+  std::vector<uint32_t> slot_;  // kernel index -> storage position (empty: identity)
   size_t prior_slot_ = 0;
   std::vector<Block> blocks_;
 };

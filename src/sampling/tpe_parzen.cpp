@@ -61,6 +61,12 @@ void sort_by_centre(const std::vector<double>& mu, std::vector<uint32_t>& order)
   for (size_t i = 0; i < m; ++i) order[i] = items[i].index;
 }
 
+// Shifts log weights so that their exponentials sum to 1.
+void normalise_logs(std::vector<double>& log_w) {
+  double total = log_sum_exp(log_w);
+  for (double& v : log_w) v -= total;
+}
+
 }  // namespace
 
 std::vector<double> default_weights(size_t n) {
@@ -70,9 +76,9 @@ std::vector<double> default_weights(size_t n) {
   size_t ramp = n - kFlatWeights;
   double first = 1.0 / static_cast<double>(n);
   for (size_t i = 0; i < ramp; ++i) {
-    w[i] = ramp == 1 ? first
-                     : first + (1.0 - first) * static_cast<double>(i) /
-                                   static_cast<double>(ramp - 1);
+    w[i] = ramp == 1
+               ? first
+               : first + (1.0 - first) * static_cast<double>(i) / static_cast<double>(ramp - 1);
   }
   return w;
 }
@@ -82,7 +88,7 @@ ParzenEstimator::ParzenEstimator(const History& history, std::span<const uint32_
     : options_(options),
       observations_(rows.size()),
       dims_(axes.size()),
-      axes_(&axes),
+      axes_(axes),
       numeric_(axes.size()),
       choices_(axes.size()) {
   w_ = default_weights(observations_);
@@ -95,6 +101,7 @@ ParzenEstimator::ParzenEstimator(const History& history, std::span<const uint32_
     running += w;
     cum_w_.push_back(running);
   }
+  joint_log_w_ = log_w_;
   std::vector<double> mu(rows.size() + 1);
   std::vector<uint32_t> observed(rows.size());
   std::vector<uint32_t> order;
@@ -109,8 +116,16 @@ ParzenEstimator::ParzenEstimator(const History& history, std::span<const uint32_
     for (size_t i = 0; i < rows.size(); ++i) mu[i] = history.row(rows[i])[d];
     mu.back() = kPriorMu;
     std::vector<double> sigma = bandwidths(mu, order);
-    numeric_[d].emplace(mu, sigma, log_w_, order, observations_);
+    std::vector<double> score_log_w = log_w_;
+    if (options.bandwidth_weights && !options.multivariate &&
+        axes[d].kind == Axis::Kind::kContinuous) {
+      for (size_t k = 0; k < sigma.size(); ++k) score_log_w[k] += std::log(sigma[k]);
+      normalise_logs(score_log_w);
+    }
+    numeric_[d].emplace(mu, sigma, score_log_w, order, observations_);
+    for (size_t k = 0; k < sigma.size(); ++k) joint_log_w_[k] += score_log_w[k] - log_w_[k];
   }
+  normalise_logs(joint_log_w_);
 }
 
 std::vector<double> ParzenEstimator::bandwidths(const std::vector<double>& mu,
@@ -134,9 +149,8 @@ std::vector<double> ParzenEstimator::bandwidths(const std::vector<double>& mu,
       sigma[order[m - 1]] = at(m) - at(m - 1);
     }
   }
-  double low = options_.consider_magic_clip
-                   ? 1.0 / std::min(100.0, 1.0 + static_cast<double>(m))
-                   : kMinSigmaUnclipped;
+  double low = options_.consider_magic_clip ? 1.0 / std::min(100.0, 1.0 + static_cast<double>(m))
+                                            : kMinSigmaUnclipped;
   for (double& s : sigma) s = std::clamp(s, low, 1.0);
   sigma.back() = kPriorSigma;
   return sigma;
@@ -187,7 +201,7 @@ double ParzenEstimator::log_choice_marginal(const Choices& c, double u) const {
 
 double ParzenEstimator::log_marginal(const SearchSpace& space, size_t d, double u,
                                      std::vector<double>& scratch) const {
-  const Axis& axis = (*axes_)[d];
+  const Axis& axis = axes_[d];
   if (!numeric_[d]) return log_choice_marginal(choices_[d], u);
   if (axis.kind == Axis::Kind::kContinuous) return numeric_[d]->log_density(u, scratch);
   auto [lo, hi] = bin_of(space, d, axis, u);
@@ -204,9 +218,9 @@ void ParzenEstimator::add_log_choice(const Choices& c, double u, std::span<doubl
 
 double ParzenEstimator::log_joint(const SearchSpace& space, std::span<const double> x,
                                   std::vector<double>& scratch) const {
-  scratch.assign(log_w_.begin(), log_w_.end());
+  scratch.assign(joint_log_w_.begin(), joint_log_w_.end());
   for (size_t d = 0; d < dims_; ++d) {
-    const Axis& axis = (*axes_)[d];
+    const Axis& axis = axes_[d];
     if (!numeric_[d]) {
       add_log_choice(choices_[d], x[d], scratch);
     } else if (axis.kind == Axis::Kind::kContinuous) {

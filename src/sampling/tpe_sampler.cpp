@@ -22,13 +22,16 @@ using tpe::PointSet;
 
 constexpr uint64_t kTpeSalt = 0x747065ULL;  // "tpe"
 constexpr size_t kMaxGamma = 25;
+// Ranked candidates tried for an untried point before random ones (independent TPE
+// ranks up to 24^dims combinations of its per-param candidates).
+constexpr int kMaxRanked = 1024;
 // Random draws tried for an untried point before walking a finite space in order.
 constexpr int kRandomTries = 64;
 
 tl::unexpected<Error> exhausted(uint64_t points) {
-  return make_error(ErrorCode::kExhausted,
-                    fmt::format("every point of the search space has been tried ({} points)",
-                                points));
+  return make_error(
+      ErrorCode::kExhausted,
+      fmt::format("every point of the search space has been tried ({} points)", points));
 }
 
 // The per-call state of one suggestion.
@@ -82,12 +85,16 @@ std::unique_ptr<tpe::PointRanking> Suggestion::ranking() {
   std::vector<uint32_t> below;
   std::vector<uint32_t> above;
   history_.split(TpeSampler::gamma(history_.finished()), below, above);
-  tpe::ParzenOptions popts{options_.multivariate, options_.prior_weight,
-                           options_.consider_magic_clip, options_.consider_endpoints};
+  tpe::ParzenOptions popts{.multivariate = options_.multivariate,
+                           .prior_weight = options_.prior_weight,
+                           .consider_magic_clip = options_.consider_magic_clip,
+                           .consider_endpoints = options_.consider_endpoints,
+                           .bandwidth_weights = options_.bandwidth_weights};
   tpe::ParzenEstimator l(history_, below, axes_, popts);
   tpe::ParzenEstimator g(history_, above, axes_, popts);
   auto count = static_cast<size_t>(std::max<int64_t>(options_.n_ei_candidates, 1));
-  if (options_.multivariate) return std::make_unique<tpe::JointRanking>(req_.space, l, g, count, gen_);
+  if (options_.multivariate)
+    return std::make_unique<tpe::JointRanking>(req_.space, l, g, count, gen_);
   return std::make_unique<tpe::IndependentRanking>(req_.space, l, g, count, gen_);
 }
 
@@ -121,7 +128,7 @@ Result<std::vector<double>> Suggestion::untried(tpe::PointRanking& ranking) {
   if (!ranking.next(point)) return random_untried();
   // The first candidate is nearly always new: a scan is cheaper than a sorted set.
   if (!history_.seen(point)) return point;
-  while (ranking.next(point)) {
+  for (int i = 1; i < kMaxRanked && ranking.next(point); ++i) {
     if (!taken().contains(point)) return point;
   }
   return random_untried();
@@ -158,9 +165,7 @@ std::vector<double> Suggestion::enumerated_point(uint64_t index) const {
 
 }  // namespace
 
-size_t TpeSampler::gamma(size_t n) {
-  return std::min((n + 9) / 10, kMaxGamma);
-}
+size_t TpeSampler::gamma(size_t n) { return std::min((n + 9) / 10, kMaxGamma); }
 
 Result<Params> TpeSampler::sample(const SampleRequest& req) const {
   if (req.space.empty()) return Params{};

@@ -20,10 +20,12 @@
 // candidate that no trial holds, then by a random untried point; when every point of a
 // finite space has been tried the sampler answers kExhausted.
 //
-// Cost per suggestion: O(trials * dims) to read the history, O(trials * log trials *
-// dims) for the bandwidths and O(candidates * trials * dims) for scoring; no state is
-// kept between calls.  Deterministic on one platform; libm's exp/log/erfc may differ in
-// the last bit between platforms, which can (rarely) change a choice.
+// Cost per suggestion: O(trials * dims) to read the history and sort the centres (radix
+// sort) and at most O(candidates * trials * dims) for scoring, of which far kernels are
+// skipped; no state is kept between calls.  bench/sampler_overhead measures about 0.8 ms
+// per ask + tell at 1000 trials and 6 params in memory.  Deterministic on one platform;
+// libm's log/erfc may differ in the last bit between platforms, which can (rarely)
+// change a choice.
 #pragma once
 
 #include <cstdint>
@@ -34,12 +36,13 @@
 namespace greentune {
 
 struct TpeOptions {
-  int64_t n_startup_trials = 10;  // finished trials before TPE takes over from Sobol points
-  int64_t n_ei_candidates = 24;   // candidates drawn from l(x) per suggestion (per param)
-  bool multivariate = false;      // one joint density over all params instead of one each
-  double prior_weight = 1.0;      // weight of the prior kernel against each observation's
-  bool consider_magic_clip = true;   // bound bandwidths from below (see tpe_parzen.hpp)
-  bool consider_endpoints = false;   // let the outermost observations' bandwidths see 0 and 1
+  int64_t n_startup_trials = 10;    // finished trials before TPE takes over from Sobol points
+  int64_t n_ei_candidates = 24;     // candidates drawn from l(x) per suggestion (per param)
+  bool multivariate = false;        // one joint density over all params instead of one each
+  double prior_weight = 1.0;        // weight of the prior kernel against each observation's
+  bool consider_magic_clip = true;  // bound bandwidths from below (see tpe_parzen.hpp)
+  bool consider_endpoints = false;  // let the outermost observations' bandwidths see 0 and 1
+  bool bandwidth_weights = true;    // Optuna 3.1's scoring weights (see tpe_parzen.hpp)
 };
 
 class TpeSampler : public Sampler {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
+#include <random>
 #include <set>
 
 #include "greentune/sampler.hpp"
@@ -120,12 +122,12 @@ TEST(TpeSamplerTest, ValuesAreAlwaysValid) {
       ASSERT_TRUE(st) << st.error().message;
       double value = std::log10(num(p, "eta")) + num(p, "x") + num(p, "n") - num(p, "depth");
       // Every kind of trial the history can hold.
-      TrialState state = n % 7 == 3 ? TrialState::kRunning
-                         : n % 7 == 5 ? TrialState::kFailed
+      TrialState state = n % 7 == 3    ? TrialState::kRunning
+                         : n % 7 == 5  ? TrialState::kFailed
                          : n % 11 == 4 ? TrialState::kPruned
                                        : TrialState::kComplete;
-      history.push_back(trial_with(n, state, p, state == TrialState::kFailed ? std::nullopt
-                                                                               : std::optional(value)));
+      history.push_back(trial_with(
+          n, state, p, state == TrialState::kFailed ? std::nullopt : std::optional(value)));
     }
   }
 }
@@ -138,9 +140,11 @@ TEST(TpeSamplerTest, SeedsAndOptions) {
   EXPECT_TRUE((*seeded)->uses_history());
   TpeOptions mv;
   mv.multivariate = true;
-  EXPECT_EQ(must_sample(**seeded, space, {}, 3, 99), must_sample(TpeSampler(5, mv), space, {}, 3, 5));
+  EXPECT_EQ(must_sample(**seeded, space, {}, 3, 99),
+            must_sample(TpeSampler(5, mv), space, {}, 3, 5));
   std::set<Params> seen;
-  for (uint64_t seed = 0; seed < 5; ++seed) seen.insert(must_sample(TpeSampler(), space, {}, 1, seed));
+  for (uint64_t seed = 0; seed < 5; ++seed)
+    seen.insert(must_sample(TpeSampler(), space, {}, 1, seed));
   EXPECT_EQ(seen.size(), 5u);
   EXPECT_EQ(must_sample(TpeSampler(), SearchSpace(), {}, 0), Params{});
 
@@ -189,7 +193,8 @@ TEST(TpeSamplerTest, StartupTrialsAreTheQmcSequence) {
   EXPECT_NE(must_sample(tpe, space, history, 11), must_sample(qmc, space, {}, 11));
 }
 
-// ---- search behaviour ----------------------------------------------------------------------------
+// ---- search behaviour
+// ----------------------------------------------------------------------------
 
 TEST(TpeSamplerTest, ConcentratesNearTheOptimumOfAQuadratic) {
   SearchSpace space = space_from(R"({"x": {"type": "float", "low": -5, "high": 5}})");
@@ -234,16 +239,35 @@ TEST(TpeSamplerTest, LearnsWhichChoiceIsBest) {
     int best_chosen = 0;
     for (uint64_t seed = 0; seed < 4; ++seed) {
       std::vector<Trial> trials = run_study(TpeSampler(std::nullopt, options), space, f, 60, seed);
-      for (int n = 30; n < 60; ++n) best_chosen += std::get<std::string>(trials[n].params.at("c")) == "c";
+      for (int n = 30; n < 60; ++n)
+        best_chosen += std::get<std::string>(trials[n].params.at("c")) == "c";
     }
     EXPECT_GT(best_chosen, 4 * 30 * 6 / 10) << "multivariate " << multivariate;
   }
 }
 
+// The issue's bar: Branin's minimum to within 0.05 in 100 evaluations for most seeds.
+TEST(TpeSamplerTest, FindsBraninsMinimumForMostSeeds) {
+  SearchSpace space = space_from(R"({"x1": {"type": "float", "low": -5, "high": 10},
+                                     "x2": {"type": "float", "low": 0, "high": 15}})");
+  Objective branin = [](const Params& p) {
+    double x1 = num(p, "x1");
+    double x2 = num(p, "x2");
+    double a = x2 - 5.1 / (4 * M_PI * M_PI) * x1 * x1 + 5 / M_PI * x1 - 6;
+    return a * a + 10 * (1 - 1 / (8 * M_PI)) * std::cos(x1) + 10;
+  };
+  int found = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    double regret = best_value(run_study(TpeSampler(), space, branin, 100, seed)) - 0.397887;
+    found += regret <= 0.05;
+  }
+  EXPECT_GT(found, 10);  // 14 of the 20 when written
+}
+
 // A batch of concurrent suggestions: each sees the ones before it as running trials
 // (the constant liar), or does not see them at all.
-std::vector<double> batch(const SearchSpace& space, std::vector<Trial> history, int size,
-                          bool liar, uint64_t seed) {
+std::vector<double> batch(const SearchSpace& space, std::vector<Trial> history, int size, bool liar,
+                          uint64_t seed) {
   std::vector<double> xs;
   auto start = static_cast<int64_t>(history.size());
   std::vector<Trial> seen = history;
@@ -299,20 +323,22 @@ TEST(TpeSamplerTest, MultivariateHandlesACorrelatedValley) {
   Objective f = [](const Params& p) {
     double x = num(p, "x");
     double y = num(p, "y");
-    return 10 * std::pow(x - y, 2) + std::pow(x + y - 0.5, 2);
+    return 100 * std::pow(x - y, 2) + std::pow(x + y - 0.5, 2);
   };
   TpeOptions mv;
   mv.multivariate = true;
   double independent = 0.0;
   double joint = 0.0;
-  for (uint64_t seed = 0; seed < 6; ++seed) {
+  for (uint64_t seed = 0; seed < 8; ++seed) {
     independent += best_value(run_study(TpeSampler(), space, f, 60, seed));
     joint += best_value(run_study(TpeSampler(std::nullopt, mv), space, f, 60, seed));
   }
-  EXPECT_LE(joint, 1.5 * independent + 0.01);
+  // Over 40 seeds the mean best values are 0.063 (joint) and 0.098 (independent).
+  EXPECT_LE(joint, independent) << "joint " << joint / 8 << ", independent " << independent / 8;
 }
 
-// ---- no energy spent twice ------------------------------------------------------------------------
+// ---- no energy spent twice
+// ------------------------------------------------------------------------
 
 TEST(TpeSamplerTest, TriesEveryPointOfATinySpaceOnceThenStops) {
   SearchSpace space = space_from(R"({"n": {"type": "int", "low": 1, "high": 3},
@@ -457,11 +483,13 @@ TEST(TpeMathTest, TruncatedNormalStaysInsideAndIsCentred) {
   EXPECT_NEAR(sum / 20000, 0.5, 0.005);
 }
 
-// Figures from Optuna 3.1's _ParzenEstimator for the same observations (x: float on
-// [0, 1], n: int on [0, 6]) and default parameters: its log_pdf for the int, and for
-// the float its centres, bandwidths and weights put through scipy's truncnorm.logpdf,
-// since 3.1's own truncated-normal density leaves out the -log(sigma) term (Optuna
-// issue 5109, fixed in later versions).
+// Figures from Optuna 3.1's _ParzenEstimator.log_pdf for the same observations (x: float
+// on [0, 1], n: int on [0, 6]) and default parameters.  Its truncated-normal density
+// leaves out -log(sigma) (Optuna issue 5109); with bandwidth weights our independent
+// scores equal its figures up to one constant per estimator, which is all the ranking
+// sees.  The plain mixture (no bandwidth weights; multivariate always) equals its
+// centres, bandwidths and weights put through scipy's truncnorm.logpdf, as Optuna 3.5
+// computes it.
 TEST(TpeParzenTest, MatchesOptunasEstimator) {
   SearchSpace space = space_from(R"({"x": {"type": "float", "low": 0, "high": 1},
                                      "n": {"type": "int", "low": 0, "high": 6}})");
@@ -475,19 +503,95 @@ TEST(TpeParzenTest, MatchesOptunasEstimator) {
   std::vector<tpe::Axis> axes = tpe::axes_of(space);
   std::vector<uint32_t> rows = {0, 1, 2};
   std::vector<double> scratch;
-  tpe::ParzenEstimator independent(history, rows, axes, {false, 1.0, true, false});
   std::vector<double> xs = {0.1, 0.5, 0.9};
   std::vector<double> ns = {0.5 / 7, 3.5 / 7, 6.5 / 7};
-  std::vector<double> optuna_x = {-0.36009216, 0.31839198, -0.39498136};
+  // Optuna 3.1 as it is, then with the density fixed.
+  std::vector<double> optuna_x = {-0.98308176, -0.67243705, -1.10859382};
   std::vector<double> optuna_n = {-2.15210409, -1.60585643, -2.77165481};
-  std::vector<double> optuna_joint = {-1.79029005, -1.20224118, -3.0956806};
-  tpe::ParzenEstimator joint(history, rows, axes, {true, 1.0, true, false});
-  for (size_t i = 0; i < 3; ++i) {
-    EXPECT_NEAR(independent.log_marginal(space, 0, xs[i], scratch), optuna_x[i], 1e-7);
-    EXPECT_NEAR(independent.log_marginal(space, 1, ns[i], scratch), optuna_n[i], 1e-7);
-    EXPECT_NEAR(joint.log_joint(space, std::vector<double>{xs[i], ns[i]}, scratch),
-                optuna_joint[i], 1e-7);
+  std::vector<double> fixed_x = {-0.36009216, 0.31839198, -0.39498136};
+  std::vector<double> fixed_joint = {-1.79029005, -1.20224118, -3.0956806};
+  for (bool bandwidth_weights : {true, false}) {
+    tpe::ParzenOptions options{.bandwidth_weights = bandwidth_weights};
+    tpe::ParzenEstimator independent(history, rows, axes, options);
+    options.multivariate = true;
+    tpe::ParzenEstimator joint(history, rows, axes, options);
+    auto x_score = [&](size_t i) { return independent.log_marginal(space, 0, xs[i], scratch); };
+    auto joint_score = [&](size_t i) {
+      return joint.log_joint(space, std::vector<double>{xs[i], ns[i]}, scratch);
+    };
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_NEAR(independent.log_marginal(space, 1, ns[i], scratch), optuna_n[i], 1e-7);
+      if (bandwidth_weights) {
+        EXPECT_NEAR(x_score(i) - x_score(0), optuna_x[i] - optuna_x[0], 1e-7);
+      } else {
+        EXPECT_NEAR(x_score(i), fixed_x[i], 1e-7);
+      }
+      // Multivariate scoring is the plain mixture either way.
+      EXPECT_NEAR(joint_score(i), fixed_joint[i], 1e-7);
+    }
   }
+}
+
+// The fast paths (radix-sorted centres, skipped far kernels, exp_nonpositive) against a
+// direct sum over every kernel, on a large history with a crowd and exact duplicates.
+TEST(TpeParzenTest, ScoresMatchADirectSumOverALargeHistory) {
+  SearchSpace space = space_from(R"({"x": {"type": "float", "low": 0, "high": 1}})");
+  std::mt19937_64 gen(5);
+  std::vector<Trial> trials;
+  for (int i = 0; i < 700; ++i) {
+    double u = (gen() >> 11) * 0x1p-53;
+    double x = i % 3 == 0 ? u : i % 3 == 1 ? 0.3 + 0.02 * (u - 0.5) : 0.125 * (i % 5);
+    trials.push_back(trial_with(i, TrialState::kComplete, {{"x", x}}, 0.0));
+  }
+  tpe::History history(SampleRequest{space, Direction::kMinimize, trials, 700, 0});
+  std::vector<uint32_t> rows(700);
+  std::iota(rows.begin(), rows.end(), 0u);
+  // Optuna's bandwidth rule and weights, computed plainly.
+  std::vector<double> mu;
+  for (const Trial& t : trials) mu.push_back(num(t.params, "x"));
+  mu.push_back(0.5);
+  size_t m = mu.size();
+  std::vector<size_t> order(m);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return mu[a] < mu[b]; });
+  auto at = [&](size_t i) { return i == 0 ? 0.0 : i == m + 1 ? 1.0 : mu[order[i - 1]]; };
+  std::vector<double> sigma(m);
+  for (size_t i = 1; i <= m; ++i) {
+    sigma[order[i - 1]] = std::max(at(i) - at(i - 1), at(i + 1) - at(i));
+  }
+  sigma[order[0]] = at(2) - at(1);
+  sigma[order[m - 1]] = at(m) - at(m - 1);
+  for (double& s : sigma) s = std::clamp(s, 1.0 / std::min(100.0, m + 1.0), 1.0);
+  sigma.back() = 1.0;
+  std::vector<double> w = tpe::default_weights(700);
+  w.push_back(1.0);
+  auto phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+  std::vector<double> scratch;
+  for (bool bandwidth_weights : {true, false}) {
+    tpe::ParzenEstimator est(history, rows, tpe::axes_of(space),
+                             {.bandwidth_weights = bandwidth_weights});
+    double total = 0;
+    for (size_t k = 0; k < m; ++k) total += w[k] * (bandwidth_weights ? sigma[k] : 1.0);
+    for (double u : {0.0, 0.05, 0.29, 0.3, 0.30001, 0.375, 0.5, 0.77, 1.0}) {
+      double density = 0;
+      for (size_t k = 0; k < m; ++k) {
+        double z = (u - mu[k]) / sigma[k];
+        double mass = phi((1 - mu[k]) / sigma[k]) - phi(-mu[k] / sigma[k]);
+        double weight = w[k] * (bandwidth_weights ? sigma[k] : 1.0) / total;
+        density += weight * std::exp(-0.5 * z * z) / (sigma[k] * std::sqrt(2 * M_PI) * mass);
+      }
+      EXPECT_NEAR(est.log_marginal(space, 0, u, scratch), std::log(density), 1e-12) << u;
+    }
+  }
+}
+
+TEST(TpeMathTest, ExpNonPositiveIsAccurate) {
+  for (double x = -707.5; x <= 0.0; x += 0.01234) {
+    double exact = std::exp(x);
+    ASSERT_NEAR(tpe::exp_nonpositive(x), exact, 4e-16 * exact) << x;
+  }
+  EXPECT_EQ(tpe::exp_nonpositive(0.0), 1.0);
+  EXPECT_GT(tpe::exp_nonpositive(-INFINITY), 0.0);  // clamped to exp(-708)
 }
 
 // The mixtures are densities (continuous params) or distributions (discrete ones).
@@ -498,7 +602,8 @@ TEST(TpeParzenTest, MixturesIntegrateToOne) {
   std::vector<Trial> trials;
   for (int i = 0; i < 12; ++i) {
     trials.push_back(trial_with(i, TrialState::kComplete,
-                                {{"x", 0.05 + 0.07 * i}, {"n", int64_t{i % 7}},
+                                {{"x", 0.05 + 0.07 * i},
+                                 {"n", int64_t{i % 7}},
                                  {"c", std::string(1, static_cast<char>('a' + i % 3))}},
                                 static_cast<double>(i)));
   }
@@ -507,7 +612,7 @@ TEST(TpeParzenTest, MixturesIntegrateToOne) {
   std::vector<uint32_t> rows = {0, 1, 2, 5, 8, 11};
   std::vector<double> scratch;
   for (bool multivariate : {false, true}) {
-    tpe::ParzenEstimator est(history, rows, axes, {multivariate, 1.0, true, false});
+    tpe::ParzenEstimator est(history, rows, axes, {.multivariate = multivariate});
     EXPECT_EQ(est.kernels(), 7u);
     double integral = 0;
     constexpr int kSteps = 20000;
@@ -516,10 +621,12 @@ TEST(TpeParzenTest, MixturesIntegrateToOne) {
     }
     EXPECT_NEAR(integral, 1.0, 1e-6);
     double mass = 0;
-    for (int k = 0; k < 7; ++k) mass += std::exp(est.log_marginal(space, 1, (k + 0.5) / 7, scratch));
+    for (int k = 0; k < 7; ++k)
+      mass += std::exp(est.log_marginal(space, 1, (k + 0.5) / 7, scratch));
     EXPECT_NEAR(mass, 1.0, 1e-12);
     double choices = 0;
-    for (int k = 0; k < 3; ++k) choices += std::exp(est.log_marginal(space, 2, (k + 0.5) / 3, scratch));
+    for (int k = 0; k < 3; ++k)
+      choices += std::exp(est.log_marginal(space, 2, (k + 0.5) / 3, scratch));
     EXPECT_NEAR(choices, 1.0, 1e-12);
   }
 }
