@@ -1,15 +1,24 @@
 // What a suggestion costs as a study grows: mean ask + tell time per trial of the TPE
 // sampler (6 float params, Hartmann6 values) with 100, 300 and 1000 finished trials, in
-// memory and on SQLite (a temporary file); and of the GP sampler at 50, 100 and 200
-// when it is built in.  With --optuna, the same figures for Optuna 3.1's TPESampler
-// (/usr/bin/python3, bench/tuning_efficiency_optuna.py) in the same run.
+// memory and on SQLite (a temporary file); of the GP sampler at 50, 100 and 200; and of
+// sampler = "auto" (GP, then TPE: see auto_sampler.hpp) at the TPE sizes.  With --optuna,
+// the same figures for Optuna 3.1's TPESampler (/usr/bin/python3,
+// bench/tuning_efficiency_optuna.py) in the same run.
 //
 //   build/bench_sampler_overhead [--measure 20] [--sizes 100,300,1000] [--json] [--optuna]
+//                                [--gp-scaling [--gp-dims 2,6,12,20]
+//                                              [--gp-finished 100,200,300,500]]
 //
 // The history is made by the sampler itself (ask, evaluate, tell), so TPE's "above"
 // trials crowd around the good region as they do in a real study.  Optuna's history is
 // added as finished trials at random points (sampling it with TPE would take minutes);
 // its cost depends on the number of trials, not on where they lie.
+//
+// --gp-scaling prints only the GP sampler's time per suggestion by number of float params
+// and finished trials (the figures behind sampler = "auto"'s thresholds).  That history
+// is enqueued at scrambled Sobol points with Rosenbrock values (Hartmann6 for 6 params):
+// making 500 trials with the GP itself would take minutes, and the cost depends on the
+// number of points, not on where they lie.
 #include <fmt/format.h>
 
 #include <array>
@@ -25,6 +34,7 @@
 
 #include "greentune/storage.hpp"
 #include "greentune/study.hpp"
+#include "sampling/qmc_sampler.hpp"
 #include "trainers/functions.hpp"
 
 namespace greentune {
@@ -36,6 +46,9 @@ struct Options {
   int measure = 20;                           // ask + tell pairs timed at each size
   std::vector<int> sizes = {100, 300, 1000};  // finished trials before timing (TPE)
   std::vector<int> gp_sizes = {50, 100, 200};
+  bool gp_scaling = false;
+  std::vector<int> gp_dims = {2, 6, 12, 20};
+  std::vector<int> gp_finished = {100, 200, 300, 500};
   bool json = false;
   bool optuna = false;
   std::string script;
@@ -70,10 +83,19 @@ std::optional<Options> parse_args(int argc, char** argv) {
       o.measure = std::max(1, std::stoi(value()));
     } else if (a == "--sizes") {
       o.sizes = parse_sizes(value());
+    } else if (a == "--gp-scaling") {
+      o.gp_scaling = true;
+    } else if (a == "--gp-dims") {
+      o.gp_dims = parse_sizes(value());
+    } else if (a == "--gp-finished") {
+      o.gp_finished = parse_sizes(value());
     } else if (a == "--optuna-script") {
       o.script = value();
     } else {
-      fmt::print(stderr, "usage: {} [--measure N] [--sizes A,B,C] [--json] [--optuna]\n", argv[0]);
+      fmt::print(stderr,
+                 "usage: {} [--measure N] [--sizes A,B,C] [--json] [--optuna] [--gp-scaling "
+                 "[--gp-dims A,B] [--gp-finished A,B]]\n",
+                 argv[0]);
       return std::nullopt;
     }
   }
@@ -132,6 +154,85 @@ Result<double> time_at(const json& sampler, const std::string& storage_kind, int
   return spent.count() / measure;
 }
 
+// ---- --gp-scaling
+
+StudyRecord float_study(int dims, const json& sampler) {
+  StudyRecord r;
+  r.name = "gp-scaling";
+  for (int i = 1; i <= dims; ++i) {
+    r.space[fmt::format("x{}", i)] = {{"type", "float"}, {"low", 0.0}, {"high", 1.0}};
+  }
+  r.sampler = sampler;
+  return r;
+}
+
+double scaling_value(const SearchSpace& space, const Params& params) {
+  std::vector<double> x;
+  for (const Param& p : space.params()) x.push_back(std::get<double>(params.at(p.name)));
+  if (x.size() == 6) return hartmann6(x);
+  for (double& v : x) v = 4.0 * v - 2.0;
+  return x.size() >= 2 ? rosenbrock(x) : x[0] * x[0];
+}
+
+// Mean milliseconds per GP ask + tell after `finished` trials enqueued at Sobol points.
+Result<double> gp_time_at(int dims, int finished, int measure) {
+  auto storage = open_storage("memory:");
+  if (!storage) return tl::unexpected(storage.error());
+  auto study = Study::create(**storage, float_study(dims, {{"name", "gp"}, {"seed", 1}}), 0.0);
+  if (!study) return tl::unexpected(study.error());
+  std::vector<uint64_t> shifts = QmcSampler::shifts(static_cast<size_t>(dims), 1);
+  const SearchSpace& space = study->space();
+  for (int i = 0; i < finished; ++i) {
+    std::vector<double> u =
+        QmcSampler::point(static_cast<size_t>(dims), static_cast<uint64_t>(i), shifts);
+    Params params;
+    for (size_t d = 0; d < u.size(); ++d)
+      params.emplace(space.params()[d].name, space.decode(d, u[d]));
+    if (auto ok = study->enqueue(params, 0.0); !ok) return tl::unexpected(ok.error());
+    auto trial = study->ask(0.0, "bench");
+    if (!trial) return tl::unexpected(trial.error());
+    auto ok = study->tell(trial->number, TrialState::kComplete, scaling_value(space, params), 0.0);
+    if (!ok) return tl::unexpected(ok.error());
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < measure; ++i) {
+    auto trial = study->ask(0.0, "bench");
+    if (!trial) return tl::unexpected(trial.error());
+    auto ok =
+        study->tell(trial->number, TrialState::kComplete, scaling_value(space, trial->params), 0.0);
+    if (!ok) return tl::unexpected(ok.error());
+  }
+  std::chrono::duration<double, std::milli> spent = std::chrono::steady_clock::now() - start;
+  return spent.count() / measure;
+}
+
+int run_gp_scaling(const Options& o) {
+  json rows = json::array();
+  if (!o.json) {
+    fmt::print("gp ask + tell per trial (ms), float params x finished trials, mean of {}\n",
+               o.measure);
+    fmt::print("{:>6}", "params");
+    for (int n : o.gp_finished) fmt::print(" {:>9}", n);
+    fmt::print("\n");
+  }
+  for (int dims : o.gp_dims) {
+    if (!o.json) fmt::print("{:>6}", dims);
+    for (int n : o.gp_finished) {
+      auto ms = gp_time_at(dims, n, o.measure);
+      if (!ms) {
+        fmt::print(stderr, "gp, {} params, {} trials: {}\n", dims, n, ms.error().message);
+        return 1;
+      }
+      rows.push_back({{"params", dims}, {"finished", n}, {"ms_per_trial", *ms}});
+      if (!o.json) fmt::print(" {:>9.1f}", *ms);
+      std::fflush(stdout);
+    }
+    if (!o.json) fmt::print("\n");
+  }
+  if (o.json) fmt::print("{}\n", json{{"measure", o.measure}, {"gp_scaling", rows}}.dump(2));
+  return 0;
+}
+
 std::optional<json> run_optuna(const Options& o) {
   std::string sizes;
   for (int s : o.sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
@@ -184,11 +285,14 @@ json rows_json(const std::vector<Row>& rows) {
 }
 
 int run(const Options& o) {
+  if (o.gp_scaling) return run_gp_scaling(o);
   std::vector<std::pair<json, std::vector<int>>> samplers = {
       {{{"name", "tpe"}, {"seed", 1}}, o.sizes},
       {{{"name", "tpe"}, {"seed", 1}, {"multivariate", true}}, o.sizes}};
   if (make_sampler({{"name", "gp"}}))
     samplers.push_back({{{"name", "gp"}, {"seed", 1}}, o.gp_sizes});
+  if (make_sampler({{"name", "auto"}}))
+    samplers.push_back({{{"name", "auto"}, {"seed", 1}}, o.sizes});
   std::vector<Row> rows;
   for (const auto& [sampler, sizes] : samplers) {
     std::string label = sampler.value("multivariate", false) ? "tpe-mv" : sampler.value("name", "");

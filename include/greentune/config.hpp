@@ -13,7 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "greentune/pruner.hpp"
 #include "greentune/result.hpp"
+#include "greentune/rules.hpp"
 #include "greentune/space.hpp"
 #include "greentune/study.hpp"
 #include "greentune/trial.hpp"
@@ -21,11 +23,18 @@
 namespace greentune {
 
 struct SearchSpec {
-  std::string sampler = "qmc";   // random | qmc | grid | tpe | gp
+  std::string sampler = "auto";  // auto (gp, then tpe) | random | qmc | grid | tpe | gp
   std::optional<uint64_t> seed;  // none: a random seed is drawn once and stored
   bool multivariate = false;     // tpe: one joint density over all params
+  std::optional<int64_t> n_startup_trials;  // tpe, gp, auto: Sobol points before the model
+  std::optional<bool> output_warping;       // gp
+  std::optional<bool> input_warping;        // gp
   SearchSpace space;
-  std::vector<std::string> warm_start;  // parent studies (a later issue)
+  // Parent studies in the same storage whose finished trials inform the sampler.
+  std::vector<std::string> warm_start;
+  // Advice about the space found while reading it ("file:line:col: ..."), e.g. a wide
+  // float range without log scale; shown when the study is opened, never an error.
+  std::vector<std::string> hints;
 };
 
 struct TrialSpec {
@@ -34,6 +43,10 @@ struct TrialSpec {
   std::optional<std::string> dataset;
   std::optional<int64_t> max_steps;
   std::optional<double> timeout_s;
+  // Energy one trial may spend (all components); reaching it stops the trial (PRUNED,
+  // reason budget), and the energy_forecast rule stops it earlier when its forecast
+  // exceeds it.
+  std::optional<double> max_energy_kwh;
   double grace_s = 30.0;
   std::map<std::string, std::string> env;
   std::optional<std::string> cwd;       // relative to the study file's directory
@@ -72,6 +85,8 @@ struct StudySpec {
   int64_t concurrency = 1;
   SearchSpec search;
   TrialSpec trial;
+  PrunerSpec pruner;            // [pruner]; kind "none" by default
+  std::vector<RuleSpec> rules;  // [[rules]], in file order
   CarbonSpec carbon;
   EnergySpec energy;
   std::string path;  // the file it came from
@@ -85,7 +100,8 @@ struct StudySpec {
   // Round-trips through the study record's `spec` column.
   nlohmann::json to_json() const;
   // The sampler description stored with the study: {"name": ..., "seed": ...}, plus
-  // "multivariate": true for a multivariate tpe.
+  // "multivariate": true for a multivariate tpe and the sampler options the file sets
+  // (n_startup_trials, output_warping, input_warping).
   nlohmann::json sampler_json(uint64_t seed) const;
 };
 

@@ -14,16 +14,6 @@
 
 namespace greentune {
 
-// Why greentune stops a trial before it ends by itself.
-enum class StopReason {
-  kInterrupted,  // greentune itself was told to stop (Ctrl-C, SIGTERM): resumable
-  kTimeout,      // [trial] timeout
-  kPruned,       // a pruner decided it will not win
-  kRule,         // a debugger rule fired
-  kBudget,       // an energy / CO2e budget was reached
-  kStudyDone,    // the study met a completion criterion while the trial ran
-};
-const char* to_string(StopReason r);
 
 // A trial as it runs.
 class RunningTrial {

@@ -19,6 +19,7 @@
 #include "greentune/result.hpp"
 #include "greentune/study.hpp"
 #include "greentune/trainer.hpp"
+#include "greentune/watch.hpp"
 
 namespace greentune {
 
@@ -38,6 +39,13 @@ struct TuneOptions {
   // Grams of CO2e for `joules` spent evenly between t0 and t1 (seconds since the epoch),
   // PUE included: for the max_co2e_g budget.  Empty: no carbon figures (budget never met).
   std::function<double(double joules, double t0, double t1)> co2e_g;
+  // Makes the judge of each trial attempt (pruner, debugger rules, per-trial budget):
+  // asked after every report and every poll whether to stop the trial.  May be empty.
+  JudgeFactory judge;
+  // [trial] max_steps, for the judges (energy forecasts, savings).
+  std::optional<int64_t> max_steps;
+  // Called for every verdict a judge gives (for progress output).  May be empty.
+  std::function<void(const Trial&, const Verdict&)> on_verdict;
   // Called after each trial is stored (for progress output).  May be empty.
   std::function<void(const Trial&, const std::vector<Trial>&)> on_trial_finished;
 };

@@ -27,6 +27,12 @@ struct SampleRequest {
   const std::vector<Trial>& trials;  // every trial so far, by number (all states)
   int64_t number = 0;                // the number the new trial will get
   uint64_t seed = 0;                 // the study's seed
+  // Warm start: finished trials of parent studies (complete, or pruned with a value),
+  // params already matched to `space`, numbered -1, -2, ... so that they never collide
+  // with the study's own.  Samplers that use history (tpe, gp, auto) learn from them as
+  // from older trials; they do not count as tried points (a finite space is exhausted by
+  // the study's own trials only).  Null or empty: no warm start.
+  const std::vector<Trial>* prior = nullptr;
 };
 
 class Sampler {
@@ -41,13 +47,13 @@ class Sampler {
   virtual Result<Params> sample(const SampleRequest& req) const = 0;
 };
 
-// Builds a sampler from its stored description {"name": "random"|"qmc"|"grid"|"tpe"|"gp",
-// ...} (a bare string "qmc" is short for {"name": "qmc"}).  Options: "seed" (a non-negative
-// integer; when present it replaces SampleRequest::seed), for qmc "scramble" (default
-// true), for tpe "multivariate" (default false), "n_startup_trials" (10) and
+// Builds a sampler from its stored description {"name": "auto"|"random"|"qmc"|"grid"|"tpe"|
+// "gp", ...} (a bare string "qmc" is short for {"name": "qmc"}).  Options: "seed" (a
+// non-negative integer; when present it replaces SampleRequest::seed), for qmc "scramble"
+// (default true), for tpe "multivariate" (default false), "n_startup_trials" (10) and
 // "n_ei_candidates" (24), for gp "n_startup_trials" (10), "output_warping" (true) and
-// "input_warping" (false).  Unknown options are refused.  kInvalidArgument names the accepted
-// samplers.
+// "input_warping" (false), for auto "n_startup_trials" (10).  Unknown options are refused.
+// kInvalidArgument names the accepted samplers.
 Result<std::unique_ptr<Sampler>> make_sampler(const nlohmann::json& config);
 
 // The names make_sampler accepts, for messages and validation.

@@ -14,14 +14,18 @@
 #include "greentune/space.hpp"
 #include "greentune/storage.hpp"
 #include "greentune/trial.hpp"
+#include "greentune/warm_start.hpp"
 
 namespace greentune {
 
 class Study {
  public:
   // Loads an existing study; kNotFound (message names the study and how to list them).
+  // A study whose spec names warm-start parents (record.spec.search.warm_start) loads
+  // their trials finished by its creation (see warm_start.hpp); their errors pass through.
   static Result<Study> load(Storage& storage, const std::string& name);
-  // Creates the study; kConflict when the name is taken.
+  // Creates the study; kConflict when the name is taken.  Warm-start parents are loaded
+  // and checked first: on their errors nothing is written.
   static Result<Study> create(Storage& storage, StudyRecord record, double now);
 
   const StudyRecord& record() const { return record_; }
@@ -39,18 +43,23 @@ class Study {
   Result<Trial> enqueue(const Params& params, double now);
 
   Result<std::vector<Trial>> trials() const;
+  // The parents' trials the sampler learns from (SampleRequest::prior), loaded once when
+  // the study is opened; empty without a warm start.  Never part of trials().
+  const WarmStart& warm_start() const { return *warm_start_; }
   // Re-reads the study record (stopped_because, elapsed) from storage.
   Status refresh();
 
   Storage& storage() const { return *storage_; }
 
  private:
-  Study(Storage* storage, StudyRecord record, SearchSpace space, std::unique_ptr<Sampler> sampler);
+  Study(Storage* storage, StudyRecord record, SearchSpace space, std::unique_ptr<Sampler> sampler,
+        WarmStart warm_start);
 
   Storage* storage_;
   StudyRecord record_;
   SearchSpace space_;
   std::shared_ptr<const Sampler> sampler_;
+  std::shared_ptr<const WarmStart> warm_start_;
 };
 
 // The best COMPLETE trial (ties: the lowest number), or nullopt.

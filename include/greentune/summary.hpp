@@ -2,6 +2,8 @@
 // holds, so `tune --json` at the end of a run and `report --json` later print the same.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,35 @@ std::string trial_progress_line(const StudyRecord& study, const Trial& trial,
 
 // A table of trials for `greentune trials` without --json.
 std::string trials_table_text(const std::vector<Trial>& trials);
+
+// ---- right-sizing (report/right_sizing.cpp): what the trials used of the machine, from
+// their /proc samples, and what would do.
+
+// One trial's samples (storage.system_samples(trial.id)).
+struct TrialSamples {
+  int64_t number = -1;
+  std::vector<SystemSample> samples;
+};
+
+// What the trials ran on.
+struct MachineShape {
+  int64_t cpu_cores = 1;
+  std::optional<int64_t> memory_bytes;
+  int64_t concurrency = 1;  // trials at once ([budget] concurrency)
+};
+
+// {"trials", "samples", "cpu": {"cores", "p50_cores", "p95_cores", "peak_cores",
+//  "p95_share", "recommended_cores", "recommendation"}, "memory": {"limit_bytes",
+//  "peak_rss_bytes", "p95_rss_bytes", "recommended_bytes", "recommendation"}, "gpu": null |
+//  {"trials", "idle_share", "p50_utilization", "p95_utilization", "cpu_busy_when_idle",
+//  "recommendation"}, "recommendations": ["p95 CPU utilization 23% of 8 cores: 2 cores
+//  would do", ...]}, or null when no trial has samples.  Per trial figures are pooled over
+// the study's samples (a long trial weighs more); needs are per trial times concurrency.
+nlohmann::json right_sizing_json(const std::vector<TrialSamples>& trials,
+                                 const MachineShape& machine);
+
+// The recommendations as text lines ("sizing     ..."), "" for null.
+std::string right_sizing_text(const nlohmann::json& right_sizing);
 
 // Seconds since the epoch as ISO 8601 UTC with milliseconds: 2026-11-27T04:50:00.123Z
 std::string iso8601(double seconds);

@@ -18,6 +18,17 @@ namespace greentune {
 struct SystemSample;  // storage.hpp
 struct EnergyRecord;  // storage.hpp
 
+// Why greentune stops a trial before it ends by itself.
+enum class StopReason {
+  kInterrupted,  // greentune itself was told to stop (Ctrl-C, SIGTERM): resumable
+  kTimeout,      // [trial] timeout
+  kPruned,       // a pruner decided it will not win
+  kRule,         // a debugger rule fired
+  kBudget,       // an energy / CO2e budget was reached
+  kStudyDone,    // the study met a completion criterion while the trial ran
+};
+const char* to_string(StopReason r);
+
 // Where a running trial sends what it reports and what is observed of it.  Returning
 // true from should_stop() asks an in-process trainer to stop at its next step.
 class TrialReporter {
@@ -25,6 +36,10 @@ class TrialReporter {
   virtual ~TrialReporter() = default;
   virtual Status report(int64_t step, const std::map<std::string, double>& metrics) = 0;
   virtual bool should_stop() = 0;
+  // Why it should stop, once should_stop() is true: kInterrupted (resumable), or kPruned /
+  // kRule / kBudget (the trial ends PRUNED).  A reporter that only knows interrupts need
+  // not override it.
+  virtual std::optional<StopReason> stop_reason() { return std::nullopt; }
   // The rest is what executors observe; a reporter that keeps none of it (a test's)
   // need not override them.
   // Something worth keeping about the trial: a malformed report line, why it failed.

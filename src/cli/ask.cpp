@@ -155,7 +155,8 @@ Runner setup_ask(CLI::App& sub) {
   sub.add_option("--space", args->space, "search space as JSON (needed to create the study)");
   sub.add_option("--direction", args->direction, "minimize (default) or maximize");
   sub.add_option("--metric", args->metric, "the objective's name (default: value)");
-  sub.add_option("--sampler", args->sampler, "random | qmc (default) | grid | tpe | gp");
+  sub.add_option("--sampler", args->sampler,
+                 "auto (default: gp, then tpe) | random | qmc | grid | tpe | gp");
   sub.add_option("--seed", args->seed, "sampler seed (default: drawn once and stored)");
   add_common_options(sub, args->common);
   return [args] { return run(*args); };

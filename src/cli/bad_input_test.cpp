@@ -128,7 +128,7 @@ TEST_F(BadInputTest, UnknownDirection) {
 TEST_F(BadInputTest, UnknownSampler) {
   expect_bad_file(good_with("\"random\"", "\"hyperopt\""),
                   "bad.toml:9:11: [search] sampler: unknown sampler \"hyperopt\"; "
-                  "accepted: random, qmc, grid, tpe, gp");
+                  "accepted: auto, random, qmc, grid, tpe, gp");
 }
 
 TEST_F(BadInputTest, TrainerThatDoesNotFitTheSpace) {
@@ -174,8 +174,8 @@ TEST_F(BadInputTest, AskWithInvalidSpace) {
 TEST_F(BadInputTest, AskWithUnknownSamplerOrDirection) {
   std::string space = R"({"a": {"type": "float", "low": 0, "high": 1}})";
   expect_bad_command({"ask", "--study", "q", "--space", space, "--sampler", "hyperopt"},
-                     "--sampler: unknown sampler \"hyperopt\"; accepted: random, qmc, grid, tpe, "
-                     "gp");
+                     "--sampler: unknown sampler \"hyperopt\"; accepted: auto, random, qmc, grid, "
+                     "tpe, gp");
   expect_bad_command({"ask", "--study", "q", "--space", space, "--direction", "up"},
                      "--direction: unknown direction \"up\"; accepted: minimize, maximize");
 }

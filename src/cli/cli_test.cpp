@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -269,6 +271,45 @@ TEST_F(CliTest, SgdExampleIsTunedToItsTarget) {
     EXPECT_GT(t["cpu_seconds"].get<double>(), 0.0);
     EXPECT_GT(t["intermediate"]["val_loss"].size(), 1u);  // a learning curve
   }
+}
+
+}  // namespace
+}  // namespace greentune
+
+namespace greentune {
+namespace {
+
+// A study created anew (its database deleted) with the name of an old one does not
+// resume the old study's checkpoints; the old files are kept under another name.
+TEST_F(CliTest, ANewStudyDoesNotResumeAnOldStudysCheckpoints) {
+  std::string script = dir_.file("ckpt.sh");
+  testing::write_file(script,
+                      "if [ -f \"$GREENTUNE_CHECKPOINT_DIR/state\" ]; then echo resumed; fi\n"
+                      "echo saved > \"$GREENTUNE_CHECKPOINT_DIR/state\"\n"
+                      "echo '{\"final\": {\"value\": 1}}' >> \"$GREENTUNE_REPORT_FILE\"\n");
+  auto file = write_study("c.toml", fmt::format(R"([study]
+name = "ckpt"
+direction = "minimize"
+
+[budget]
+max_trials = 1
+
+[search.space]
+x = {{ type = "float", low = 0.0, high = 1.0 }}
+
+[trial]
+command = ["/bin/sh", "{}"]
+)",
+                                                 script));
+  std::string runs = dir_.file("runs");
+  ASSERT_EQ(gt({"tune", file, "--quiet", "--runs-dir", runs}).exit_code, 0);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db() + suffix).c_str());
+  auto r = gt({"tune", file, "--quiet", "--runs-dir", runs});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("held the files of an earlier study named \"ckpt\""), std::string::npos)
+      << r.err;
+  EXPECT_EQ(testing::read_file(runs + "/ckpt/trial-0/stdout.log"), "");  // not "resumed"
+  EXPECT_EQ(testing::read_file(runs + "/ckpt.old-1/trial-0/checkpoint/state"), "saved\n");
 }
 
 }  // namespace

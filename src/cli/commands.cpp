@@ -15,6 +15,8 @@ constexpr CommandSpec kCommands[] = {
     {"trials", "list the trials of a study", setup_trials},
     {"report", "summarize a study: best trial, states, why it stopped", setup_report},
     {"regions", "grid carbon intensity by region and country, greenest first", setup_regions},
+    {"rules", "the debugger rules ([[rules]]) with their parameters and defaults, and the pruners",
+     setup_rules},
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ Runner setup_studies(CLI::App& sub);
 Runner setup_trials(CLI::App& sub);
 Runner setup_report(CLI::App& sub);
 Runner setup_regions(CLI::App& sub);
+Runner setup_rules(CLI::App& sub);
 
 // Adds --storage and --json to a subcommand.
 void add_common_options(CLI::App& sub, CommonOptions& options);

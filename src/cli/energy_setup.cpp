@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "cli/right_sizing_setup.hpp"
 #include "config/spec_json.hpp"
+#include "greentune/savings.hpp"
 #include "greentune/summary.hpp"
 
 namespace greentune::cli {
@@ -24,6 +26,7 @@ struct Costs {
   std::map<std::string, std::set<std::string>> sources;
   double co2e_g = 0.0;
   double cpu_s = 0.0;
+  double gpu_s = 0.0;  // wall time of trials that spent GPU energy
   int64_t storage_bytes = 0;
 };
 
@@ -43,11 +46,14 @@ Status add_trial_costs(Storage& storage, const Trial& t, const CarbonIntensity* 
   auto energy = storage.trial_energy(t.id);
   if (!energy) return tl::unexpected(energy.error());
   double joules = 0.0;
+  bool used_gpu = false;
   for (const auto& e : *energy) {
     costs.joules[e.component] += e.joules;
     costs.sources[e.component].insert(e.source);
     joules += e.joules;
+    used_gpu = used_gpu || (e.component == "gpu" && e.joules > 0);
   }
+  if (used_gpu && t.started) costs.gpu_s += std::max(0.0, t.finished.value_or(now) - *t.started);
   if (carbon && t.started) {
     costs.co2e_g += carbon->co2e_g(joules, *t.started, t.finished.value_or(now));
   }
@@ -141,6 +147,14 @@ Result<std::optional<CarbonIntensity>> carbon_for(const StudySpec& spec) {
   return std::optional<CarbonIntensity>(std::move(*intensity));
 }
 
+std::optional<CarbonIntensity> carbon_of(const StudyRecord& record) {
+  auto spec = study_spec_from_json(record.spec);
+  if (!spec || !spec->carbon.any()) return std::nullopt;
+  auto made = carbon_for(*spec);
+  if (!made) return std::nullopt;
+  return std::move(*made);
+}
+
 void EnergyNotes::add(const std::string& line) {
   if (quiet_) return;
   if (live_) {
@@ -167,11 +181,7 @@ Result<std::unique_ptr<EnergyMeter>> meter_for(const StudySpec& spec, EnergyNote
 Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
                                           const std::vector<Trial>& trials) {
   nlohmann::json j = study_summary_json(record, trials);
-  std::optional<CarbonIntensity> carbon;
-  if (auto spec = study_spec_from_json(record.spec); spec && spec->carbon.any()) {
-    auto made = carbon_for(*spec);
-    if (made) carbon = std::move(*made);
-  }
+  std::optional<CarbonIntensity> carbon = carbon_of(record);
   Costs costs;
   double now = std::time(nullptr);
   for (const auto& t : trials) {
@@ -186,9 +196,24 @@ Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& r
   j["carbon"] = carbon ? nlohmann::json{{"intensity", carbon->label()}, {"pue", carbon->pue()}}
                        : nlohmann::json(nullptr);
   j["cpu_hours"] = costs.cpu_s / 3600.0;
-  j["gpu_hours"] = 0.0;  // GPU time per trial arrives with the GPU utilization samples
+  // Hours of trials that ran on a GPU (NVML charged them GPU energy), wall time.
+  j["gpu_hours"] = costs.gpu_s / 3600.0;
   j["storage_bytes"] = costs.storage_bytes;
   j["greenest_region"] = greenest(joules / 3.6e6);
+  // What stopping trials early saved, with the same carbon intensity (report/savings.cpp).
+  auto saved = study_savings(storage, record, trials, now);
+  if (!saved) return tl::unexpected(saved.error());
+  std::function<double(double, double, double)> saved_co2e;
+  if (carbon) {
+    saved_co2e = [&carbon](double joules_saved, double t0, double t1) {
+      return carbon->co2e_g(joules_saved, t0, t1);
+    };
+  }
+  j["saved"] = savings_json(*saved, saved_co2e);
+  // What the trials used of the machine and what would do (report/right_sizing.cpp).
+  auto sizing = right_sizing_of(storage, record, trials);
+  if (!sizing) return tl::unexpected(sizing.error());
+  j["right_sizing"] = std::move(*sizing);
   return j;
 }
 
@@ -199,7 +224,9 @@ std::string costs_text(const nlohmann::json& s) {
     if (joules.get<double>() <= 0) continue;
     std::string from;
     if (e["sources"].contains(component)) {
-      for (const auto& src : e["sources"][component]) from += (from.empty() ? "" : "+") + src.get<std::string>();
+      for (const auto& src : e["sources"][component]) {
+        from += fmt::format("{}{}", from.empty() ? "" : "+", src.get<std::string>());
+      }
     }
     parts += fmt::format("{}{} {:.4g} J ({})", parts.empty() ? "" : ", ", component,
                          joules.get<double>(), from);
@@ -213,9 +240,15 @@ std::string costs_text(const nlohmann::json& s) {
     out += "co2e       - (no [carbon] section: add region = \"...\" or intensity = N)\n";
   }
   out += fmt::format("cpu        {:.4f} CPU-hours\n", s["cpu_hours"].get<double>());
+  out += savings_text(s);
+  if (s["gpu_hours"].get<double>() > 0) {
+    out += fmt::format("gpu        {:.4f} GPU-hours (trials that ran on a GPU)\n",
+                       s["gpu_hours"].get<double>());
+  }
   if (!s["greenest_region"].is_null()) {
     out += fmt::format("greener    {}\n", s["greenest_region"]["text"].get<std::string>());
   }
+  if (s.contains("right_sizing")) out += right_sizing_text(s["right_sizing"]);
   return out;
 }
 

@@ -18,6 +18,9 @@ namespace greentune::cli {
 
 // The intensity of spec's [carbon] section; nullopt when it has none.
 Result<std::optional<CarbonIntensity>> carbon_for(const StudySpec& spec);
+// The same for a stored study (its spec as stored); nullopt when it has none or when the
+// intensity file it named cannot be read any more.
+std::optional<CarbonIntensity> carbon_of(const StudyRecord& record);
 
 // Where the meter's notes (where each figure comes from, fallbacks) go: held until the
 // study has started (so that a bad study file prints its error alone), then printed to

@@ -1,20 +1,37 @@
 // greentune report --study NAME: the summary of a study.
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "greentune/study.hpp"
 #include "greentune/summary.hpp"
+#include "cli/emissions_csv.hpp"
 #include "cli/energy_setup.hpp"
 #include "cli/study_view.hpp"
 
 namespace greentune::cli {
 namespace {
 
-int run_report(const StudyArgs& args) {
+struct ReportArgs : StudyArgs {
+  std::string emissions_csv;
+};
+
+int run_report(const ReportArgs& args) {
   return with_study(args, [&](Storage& storage, const Study& study,
                               const std::vector<Trial>& trials) {
+    if (!args.emissions_csv.empty()) {
+      auto rows = emissions_csv_rows(storage, study.record(), trials, carbon_of(study.record()),
+                                     static_cast<double>(std::time(nullptr)));
+      if (!rows) return fail(rows.error());
+      auto ok = write_emissions_csv(args.emissions_csv,
+                                    fmt::format("{}\n{}", emissions_csv_header(), *rows));
+      if (!ok) return fail(ok.error());
+      fmt::print(stderr, "wrote {} ({} rows, CodeCarbon's emissions.csv columns)\n",
+                 args.emissions_csv, std::count(rows->begin(), rows->end(), '\n'));
+    }
     auto summary = summary_with_costs(storage, study.record(), trials);
     if (!summary) return fail(summary.error());
     if (args.common.json) {
@@ -29,8 +46,10 @@ int run_report(const StudyArgs& args) {
 }  // namespace
 
 Runner setup_report(CLI::App& sub) {
-  auto args = std::make_shared<StudyArgs>();
+  auto args = std::make_shared<ReportArgs>();
   add_study_options(sub, *args);
+  sub.add_option("--emissions-csv", args->emissions_csv,
+                 "also write one row per trial with CodeCarbon's emissions.csv columns");
   return [args] { return run_report(*args); };
 }
 

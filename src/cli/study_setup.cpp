@@ -5,8 +5,13 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <string>
+#include <vector>
 
 #include "greentune/clock.hpp"
+#include "greentune/warm_start.hpp"
 
 namespace greentune::cli {
 namespace {
@@ -48,11 +53,74 @@ Status check_same(const StudyRecord& stored, const StudySpec& spec) {
   }
   std::string sampler = stored.sampler.value("name", "");
   if (sampler != spec.search.sampler) return differs("sampler", sampler, spec.search.sampler);
-  if (spec.search.seed && stored.sampler.value("seed", uint64_t{0}) != *spec.search.seed) {
-    return differs("seed", std::to_string(stored.sampler.value("seed", uint64_t{0})),
-                   std::to_string(*spec.search.seed));
+  uint64_t seed = stored.sampler.value("seed", uint64_t{0});
+  if (spec.search.seed && seed != *spec.search.seed) {
+    return differs("seed", std::to_string(seed), std::to_string(*spec.search.seed));
+  }
+  // multivariate, n_startup_trials, output_warping, input_warping: the sampler's options
+  // change its sequence, so a resumed study keeps the ones it was created with.
+  nlohmann::json wanted = spec.sampler_json(seed);
+  if (stored.sampler != wanted) {
+    return differs("sampler options", stored.sampler.dump(), wanted.dump());
+  }
+  std::vector<std::string> parents = warm_start_parents(stored);
+  if (parents != spec.search.warm_start) {
+    return differs("warm_start", nlohmann::json(parents).dump(),
+                   nlohmann::json(spec.search.warm_start).dump());
   }
   return {};
+}
+
+// The parents of spec's warm start exist and fit, checked before anything is written;
+// errors point at the file's warm_start key.
+Status check_warm_start(Storage& storage, const StudySpec& spec) {
+  if (spec.search.warm_start.empty()) return {};
+  auto checked =
+      load_warm_start(storage, spec.search.warm_start,
+                      {spec.name, spec.metric, spec.direction, &spec.search.space, std::nullopt});
+  if (checked) return {};
+  return make_error(checked.error().code, fmt::format("{}: {}", spec.where("search", "warm_start"),
+                                                      checked.error().message));
+}
+
+// What people should know about the search: hints about the space, what each warm-start
+// parent contributed, and that samplers without a model ignore it.
+void print_search_notes(const StudySpec& spec, const Study& study) {
+  for (const std::string& hint : spec.search.hints) fmt::print(stderr, "{}\n", hint);
+  for (const std::string& line : study.warm_start().lines()) fmt::print(stderr, "{}\n", line);
+  const std::string& sampler = spec.search.sampler;
+  if (!spec.search.warm_start.empty() && sampler != "auto" && sampler != "tpe" && sampler != "gp") {
+    fmt::print(stderr,
+               "note: sampler {} does not learn from earlier trials, so warm_start only checks "
+               "its parents; use sampler = \"auto\", \"tpe\" or \"gp\" to learn from them\n",
+               sampler);
+  }
+}
+
+// An event on the new study saying what its warm start contributed.
+void record_warm_start(Storage& storage, const Study& study) {
+  const WarmStart& warm = study.warm_start();
+  if (warm.parents.empty()) return;
+  nlohmann::json parents = nlohmann::json::array();
+  for (const WarmStartParent& p : warm.parents) {
+    parents.push_back({{"study", p.study},
+                       {"finished", p.finished},
+                       {"used", p.used},
+                       {"missing_param", p.missing_param},
+                       {"other_type", p.other_type},
+                       {"outside_space", p.outside_space},
+                       {"after_snapshot", p.after_snapshot},
+                       {"ignored_params", p.ignored_params}});
+  }
+  Event event;
+  event.study_id = study.id();
+  event.time = study.record().created;
+  event.kind = "warm_start";
+  event.message = fmt::format("{}", fmt::join(warm.lines(), "; "));
+  event.data = {{"parents", parents}, {"prior_trials", warm.trials.size()}};
+  if (auto ok = storage.add_event(event); !ok) {
+    fmt::print(stderr, "warning: could not record the warm start: {}\n", ok.error().message);
+  }
 }
 
 }  // namespace
@@ -67,10 +135,13 @@ Result<OpenedStudy> open_or_create_study(Storage& storage, const StudySpec& spec
   if (!found) return tl::unexpected(found.error());
   if (found->has_value()) {
     if (auto ok = check_same(**found, spec); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_warm_start(storage, spec); !ok) return tl::unexpected(ok.error());
     auto study = Study::load(storage, spec.name);
     if (!study) return tl::unexpected(study.error());
+    print_search_notes(spec, *study);
     return OpenedStudy{std::move(*study), false};
   }
+  if (auto ok = check_warm_start(storage, spec); !ok) return tl::unexpected(ok.error());
   StudyRecord record;
   record.name = spec.name;
   record.direction = spec.direction;
@@ -80,6 +151,8 @@ Result<OpenedStudy> open_or_create_study(Storage& storage, const StudySpec& spec
   record.spec = spec.to_json();
   auto study = Study::create(storage, std::move(record), system_clock().now());
   if (!study) return tl::unexpected(study.error());
+  record_warm_start(storage, *study);
+  print_search_notes(spec, *study);
   return OpenedStudy{std::move(*study), true};
 }
 

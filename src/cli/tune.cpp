@@ -1,7 +1,9 @@
 // greentune tune STUDY.toml: run a study to completion.
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <sstream>
 #include <cstdio>
@@ -11,7 +13,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/energy_setup.hpp"
+#include "cli/judge_setup.hpp"
 #include "cli/study_setup.hpp"
+#include "config/duration.hpp"
 #include "greentune/config.hpp"
 #include "greentune/orchestrator.hpp"
 #include "greentune/process_executor.hpp"
@@ -40,6 +44,8 @@ struct TuneArgs {
   std::string study;
   std::string runs_dir = "greentune-runs";
   bool quiet = false;
+  std::optional<double> start_below;  // gCO2e/kWh: wait until the forecast is below it
+  std::string max_wait = "24h";       // ... for at most this long
 };
 
 int print_summary(const TuneArgs& args, Storage& storage, const StudyRecord& record,
@@ -63,7 +69,110 @@ struct Prepared {
   std::unique_ptr<EnergyMeter> meter;  // before the executor, which uses it
   std::unique_ptr<Trainer> trainer;    // a built-in trainer, or
   std::unique_ptr<Executor> executor;  // the executor that runs it (or the program)
+  JudgeFactory judge;                  // pruner, rules, per-trial budget (may be empty)
+  std::optional<double> start_at;      // carbon-aware start: when to start (unix s)
 };
+
+std::string utc_time(double unix_s) {
+  auto t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string for_people(double seconds) {
+  auto s = static_cast<int64_t>(std::ceil(std::max(0.0, seconds)));
+  if (s < 120) return fmt::format("{} s", s);
+  if (s < 7200) return fmt::format("{} min", (s + 59) / 60);
+  return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+}
+
+// --start-below G: when to start, from the study's [carbon] intensity (a time series, or
+// a constant that already is below G).  Says what it found; waits at most max_wait.
+Result<std::optional<double>> carbon_aware_start(const TuneArgs& args, const StudySpec& spec,
+                                                 const std::optional<CarbonIntensity>& carbon) {
+  if (!args.start_below) return std::optional<double>();
+  auto max_wait = parse_duration(args.max_wait);
+  if (!max_wait) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("--max-wait: {}", max_wait.error().message));
+  }
+  if (!carbon) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("--start-below needs the grid intensity over time: {} has no "
+                                  "[carbon] section; accepted: [carbon] intensity_file = "
+                                  "\"grid.csv\" (timestamp,gco2e_per_kwh rows of a forecast)",
+                                  spec.path));
+  }
+  double now = static_cast<double>(std::time(nullptr));
+  double intensity_now = carbon->gco2e_per_kwh_at(now);
+  auto below = carbon->forecast_below(*args.start_below, now);
+  if (below && *below <= now) {
+    fmt::print(stderr, "carbon-aware start: {} is {:.4g} gCO2e/kWh now, below {:.4g}: starting\n",
+               carbon->label(), intensity_now, *args.start_below);
+    return std::optional<double>();
+  }
+  if (carbon->is_constant()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("--start-below {:.4g}: the intensity of {} is a constant {:.4g} "
+                                  "gCO2e/kWh and will not fall below it; accepted: [carbon] "
+                                  "intensity_file with a forecast, or a higher threshold",
+                                  *args.start_below, carbon->label(), intensity_now));
+  }
+  double latest = now + *max_wait;
+  if (below && *below <= latest) {
+    fmt::print(stderr,
+               "carbon-aware start: {} is {:.4g} gCO2e/kWh now; the forecast falls below {:.4g} "
+               "at {} (in {}): waiting until then (Ctrl-C to stop)\n",
+               carbon->label(), intensity_now, *args.start_below, utc_time(*below),
+               for_people(*below - now));
+    return std::optional<double>(*below);
+  }
+  fmt::print(stderr,
+             "carbon-aware start: {} is {:.4g} gCO2e/kWh now and the forecast {} below {:.4g} "
+             "within --max-wait {}: starting at {}, the end of the wait, anyway\n",
+             carbon->label(), intensity_now, below ? "does not fall" : "never falls",
+             *args.start_below, args.max_wait, utc_time(latest));
+  return std::optional<double>(latest);
+}
+
+// A new study whose name was used before in the same runs dir (its database deleted, or
+// another storage) must not resume trials from the old study's checkpoints: the old
+// directory is kept under another name, nothing is deleted.
+Status set_aside_old_runs(const std::string& runs_dir, const std::string& study) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::path(runs_dir) / study;
+  if (!fs::is_directory(dir, ec) || fs::is_empty(dir, ec)) return {};
+  fs::path aside;
+  for (int k = 1;; ++k) {
+    aside = fs::path(runs_dir) / fmt::format("{}.old-{}", study, k);
+    if (!fs::exists(aside, ec)) break;
+  }
+  fs::rename(dir, aside, ec);
+  if (ec) {
+    return make_error(ErrorCode::kIo,
+                      fmt::format("{} holds the trials of an earlier study named \"{}\" and "
+                                  "could not be moved aside to {}: {}",
+                                  dir.string(), study, aside.string(), ec.message()));
+  }
+  fmt::print(stderr,
+             "note: {} held the files of an earlier study named \"{}\"; moved to {} so that "
+             "this new study does not resume from its checkpoints\n",
+             dir.string(), study, aside.string());
+  return {};
+}
+
+// Sleeps until `when` (unix s); false when interrupted first.
+bool wait_until(double when) {
+  while (!g_interrupted.load()) {
+    double left = when - static_cast<double>(std::time(nullptr));
+    if (left <= 0) return true;
+    ::usleep(static_cast<useconds_t>(std::min(left, 0.2) * 1e6));
+  }
+  return false;
+}
 
 // Some valid params, to check that every {placeholder} of the command is a param.
 Params example_params(const SearchSpace& space) {
@@ -140,6 +249,12 @@ Result<Prepared> prepare(const TuneArgs& args) {
   auto carbon = carbon_for(*spec);
   if (!carbon) return tl::unexpected(carbon.error());
   prepared.carbon = std::move(*carbon);
+  auto start_at = carbon_aware_start(args, *spec, prepared.carbon);
+  if (!start_at) return tl::unexpected(start_at.error());
+  prepared.start_at = *start_at;
+  auto judge = make_judge_factory(*spec, rule_environment(*spec));
+  if (!judge) return tl::unexpected(judge.error());
+  prepared.judge = std::move(*judge);
   auto meter = meter_for(*spec, *prepared.notes);
   if (meter) {
     prepared.meter = std::move(*meter);
@@ -178,17 +293,26 @@ int run(const TuneArgs& args) {
                study->study.record().stopped_because);
     return print_summary(args, **storage, study->study.record(), *trials);
   }
+  if (study->created) {
+    if (auto ok = set_aside_old_runs(args.runs_dir, spec.name); !ok) return fail(ok.error());
+  }
   if (spec.search.sampler == "grid") fmt::print(stderr, "warning: {}\n", grid_energy_warning());
   fmt::print(stderr, "{} study \"{}\": {} trials so far, sampler {} (seed {})\n",
              study->created ? "created" : "continuing", spec.name, trials->size(),
              spec.search.sampler, study->study.record().sampler.value("seed", uint64_t{0}));
-  prepared->notes->print_held_and_go_live();
   install_signal_handlers();
+  if (prepared->start_at && !wait_until(*prepared->start_at)) {
+    fmt::print(stderr, "interrupted while waiting for a greener grid: no trial was run\n");
+    return 1;
+  }
+  prepared->notes->print_held_and_go_live();
   TuneOptions options;
   options.completion = spec.completion;
   options.metric = spec.metric;
   options.concurrency = spec.concurrency;
   options.interrupted = &g_interrupted;
+  options.judge = prepared->judge;
+  options.max_steps = spec.trial.max_steps;
   if (prepared->carbon) {
     const CarbonIntensity& carbon = *prepared->carbon;
     options.co2e_g = [&carbon](double j, double t0, double t1) { return carbon.co2e_g(j, t0, t1); };
@@ -196,6 +320,10 @@ int run(const TuneArgs& args) {
   if (!args.quiet) {
     options.on_trial_finished = [&](const Trial& t, const std::vector<Trial>& all) {
       fmt::print(stderr, "{}\n", trial_progress_line(study->study.record(), t, all));
+    };
+    options.on_verdict = [](const Trial& t, const Verdict& v) {
+      fmt::print(stderr, "trial {}: {} {}: {}\n", t.number, v.stop ? "stopped by" : "warning from",
+                 v.source, v.message);
     };
   }
   if (prepared->trainer) {
@@ -225,6 +353,13 @@ Runner setup_tune(CLI::App& sub) {
   sub.add_option("STUDY.toml", args->file, "the study file")->required();
   sub.add_option("--study", args->study, "study name (default: [study] name of the file)");
   sub.add_flag("--quiet,-q", args->quiet, "no progress line per trial");
+  sub.add_option("--start-below", args->start_below,
+                 "carbon-aware start: wait until the [carbon] intensity_file forecast is below "
+                 "this many gCO2e/kWh")
+      ->check(CLI::PositiveNumber);
+  sub.add_option("--max-wait", args->max_wait,
+                 "with --start-below: wait at most this long (\"6h\", \"30m\"), then start")
+      ->capture_default_str();
   sub.add_option("--runs-dir", args->runs_dir,
                  "where trial programs get their logs, report file and checkpoints")
       ->capture_default_str();

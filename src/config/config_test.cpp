@@ -92,7 +92,9 @@ TEST(StudyFile, QuickstartExampleLoads) {
 TEST(StudyFile, MinimalFileHasDefaults) {
   StudySpec spec = parse_ok(kMinimal);
   EXPECT_EQ(spec.metric, "value");
-  EXPECT_EQ(spec.search.sampler, "qmc");
+  // No sampler named: "auto", the GP while it is cheap, then TPE (see auto_sampler.hpp).
+  EXPECT_EQ(spec.search.sampler, "auto");
+  EXPECT_EQ(spec.sampler_json(4), (nlohmann::json{{"name", "auto"}, {"seed", 4}}));
   EXPECT_FALSE(spec.search.seed.has_value());
   EXPECT_EQ(spec.concurrency, 1);
   EXPECT_EQ(spec.completion.convergence_tolerance, 0.01);

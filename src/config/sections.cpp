@@ -17,7 +17,8 @@ namespace {
 constexpr std::string_view kNameAccepted =
     "letters, digits, '.', '_' and '-', starting with a "
     "letter or digit, e.g. \"my-study\"";
-constexpr std::array<std::string_view, 5> kSamplers = {"random", "qmc", "grid", "tpe", "gp"};
+constexpr std::array<std::string_view, 6> kSamplers = {"auto", "random", "qmc",
+                                                       "grid", "tpe",    "gp"};
 constexpr std::string_view kSpaceExample = R"(x = { type = "float", low = 0.0, high = 1.0 })";
 
 bool any_number(double) { return true; }
@@ -55,6 +56,51 @@ void check_sampler(SectionReader& r, const std::string& sampler) {
   }
 }
 
+// n_startup_trials (tpe, gp, auto), output_warping and input_warping (gp).
+void read_sampler_options(SectionReader& r, const std::string& sampler, SearchSpec& search) {
+  std::optional<int64_t> startup;
+  r.read_int("n_startup_trials", startup, sampler == "tpe" ? 0 : 1);
+  if (startup && *startup > 100000) {
+    r.fail_value("n_startup_trials",
+                 fmt::format("{} is too many; accepted: up to 100000", *startup));
+  }
+  if (startup && sampler != "tpe" && sampler != "gp" && sampler != "auto") {
+    r.fail_value("n_startup_trials",
+                 fmt::format("n_startup_trials applies to sampler = \"auto\", \"tpe\" or "
+                             "\"gp\", not {}",
+                             in_quotes(sampler)));
+  }
+  search.n_startup_trials = startup;
+  for (auto [key, out] : {std::pair("output_warping", &search.output_warping),
+                          std::pair("input_warping", &search.input_warping)}) {
+    r.read_bool(key, *out);
+    if (*out && sampler != "gp") {
+      r.fail_value(key, fmt::format("{} applies to sampler = \"gp\" only", key));
+    }
+  }
+}
+
+// Parent study names: valid names, each once.
+void read_warm_start(SectionReader& r, std::vector<std::string>& out) {
+  std::optional<std::vector<std::string>> parents;
+  r.read_string_array("warm_start", parents);
+  if (!parents) return;
+  for (size_t i = 0; i < parents->size(); ++i) {
+    const std::string& name = (*parents)[i];
+    if (!valid_study_name(name)) {
+      r.fail_value("warm_start", fmt::format("{} is not a study name; accepted: {}",
+                                             in_quotes(name), kNameAccepted));
+      return;
+    }
+    if (std::find(parents->begin(), parents->begin() + static_cast<std::ptrdiff_t>(i), name) !=
+        parents->begin() + static_cast<std::ptrdiff_t>(i)) {
+      r.fail_value("warm_start", fmt::format("{} is listed twice", in_quotes(name)));
+      return;
+    }
+  }
+  out = std::move(*parents);
+}
+
 Status space_missing(const std::string& path, FilePosition pos) {
   return tl::unexpected(study_file_error(
       path, pos,
@@ -69,8 +115,8 @@ Status parse_space(SectionReader& r, const std::string& path, StudySpec& spec) {
     r.fail_type("space", it->second, "a table of parameters, [search.space]");
     return r.status();
   }
-  auto space =
-      parse_space_section(*it->second.as_table(), position_of(it->first, it->second), path);
+  auto space = parse_space_section(*it->second.as_table(), position_of(it->first, it->second), path,
+                                   &spec.search.hints);
   if (!space) return tl::unexpected(space.error());
   spec.search.space = std::move(*space);
   return {};
@@ -133,7 +179,6 @@ Status parse_search_section(const toml::table& root, const std::string& path, St
   std::optional<std::string> sampler;
   std::optional<int64_t> seed;
   std::optional<bool> multivariate;
-  std::optional<std::vector<std::string>> warm_start;
   r->check_keys(kSearchKeys, section_of_key);
   r->read_string("sampler", sampler);
   if (sampler) check_sampler(*r, *sampler);
@@ -142,12 +187,13 @@ Status parse_search_section(const toml::table& root, const std::string& path, St
   if (multivariate.value_or(false) && sampler.value_or(spec.search.sampler) != "tpe") {
     r->fail_value("multivariate", "multivariate = true applies to sampler = \"tpe\" only");
   }
-  r->read_string_array("warm_start", warm_start);
-  if (warm_start && !warm_start->empty()) {
-    r->fail_value("warm_start",
-                  "warm starting from parent studies is not available yet; accepted: []");
-  }
+  read_sampler_options(*r, sampler.value_or(spec.search.sampler), spec.search);
+  read_warm_start(*r, spec.search.warm_start);
   if (!r->ok()) return r->status();
+  if (const toml::node* parents = r->find("warm_start")) {
+    FilePosition pos = position_of(*parents);
+    spec.locations["search.warm_start"] = fmt::format("{}:{}:{}", path, pos.line, pos.column);
+  }
   spec.search.sampler = sampler.value_or(spec.search.sampler);
   if (seed) spec.search.seed = static_cast<uint64_t>(*seed);
   spec.search.multivariate = multivariate.value_or(false);

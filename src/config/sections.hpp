@@ -26,16 +26,17 @@ inline constexpr std::array<std::string_view, 8> kBudgetKeys = {
 inline constexpr std::array<std::string_view, 4> kCarbonKeys = {"region", "intensity",
                                                                 "intensity_file", "pue"};
 inline constexpr std::array<std::string_view, 3> kEnergyKeys = {"cpu_tdp_w", "rapl", "nvml"};
-inline constexpr std::array<std::string_view, 5> kSearchKeys = {"sampler", "seed", "multivariate",
-                                                                "warm_start", "space"};
-inline constexpr std::array<std::string_view, 11> kTrialKeys = {
-    "trainer", "command",          "dataset",       "max_steps",   "timeout",
-    "grace",   "env",              "cwd",           "metric_regex", "monitor_interval",
-    "log_max_bytes"};
+inline constexpr std::array<std::string_view, 8> kSearchKeys = {
+    "sampler",        "seed",          "multivariate", "n_startup_trials",
+    "output_warping", "input_warping", "warm_start",   "space"};
+inline constexpr std::array<std::string_view, 12> kTrialKeys = {
+    "trainer",       "command",        "dataset", "max_steps", "timeout",
+    "grace",         "env",            "cwd",     "metric_regex", "monitor_interval",
+    "log_max_bytes", "max_energy_kwh"};
 
 // Fails on the first top-level entry, in file order, that is not one of [study],
-// [budget], [search], [trial] (naming the closest), or that belongs to a later version
-// ([pruner] other than kind = "none", [[rules]], [carbon], [energy]).
+// [budget], [search], [trial], [pruner], [[rules]], [carbon], [energy] (naming the
+// closest), or that has the wrong shape.
 Status check_sections(const toml::table& root, const std::string& path);
 
 // A reader over section `name`, or nullopt when the file has none.
@@ -48,6 +49,9 @@ Status parse_study_section(const toml::table& root, const std::string& path, Stu
 Status parse_budget_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_search_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_trial_section(const toml::table& root, const std::string& path, StudySpec& spec);
+// [pruner] (config/pruner_section.cpp) and [[rules]] (config/rules_section.cpp).
+Status parse_pruner_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_rules_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_carbon_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_energy_section(const toml::table& root, const std::string& path, StudySpec& spec);
 

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -16,7 +18,9 @@ namespace {
 
 constexpr std::string_view kLabel = "[search.space]";
 constexpr std::array<std::string_view, 3> kTypes = {"float", "int", "categorical"};
-constexpr std::array<std::string_view, 5> kRangeKeys = {"type", "low", "high", "log", "step"};
+constexpr std::array<std::string_view, 6> kScaledKeys = {"type", "low",   "high",
+                                                         "log",  "scale", "step"};
+constexpr std::array<std::string_view, 3> kScales = {"auto", "log", "linear"};
 constexpr std::array<std::string_view, 2> kChoiceKeys = {"type", "choices"};
 constexpr std::string_view kExample = R"(x = { type = "float", low = 0.0, high = 1.0 })";
 
@@ -24,31 +28,58 @@ bool any_number(double) { return true; }
 
 Error reader_error(const SectionReader& r) { return r.status().error(); }
 
-Result<Distribution> read_float(SectionReader& r) {
-  std::optional<double> low, high, step;
+// scale = "auto" | "log" | "linear" beside log = true | false: one log flag, or nullopt
+// when neither is given.
+std::optional<bool> read_scale(SectionReader& r, double low, double high, bool stepped) {
   std::optional<bool> log;
-  r.check_keys(kRangeKeys);
+  std::optional<std::string> scale;
+  r.read_bool("log", log);
+  r.read_string("scale", scale);
+  if (!scale || !r.ok()) return log;
+  if (std::find(kScales.begin(), kScales.end(), *scale) == kScales.end()) {
+    r.fail_value("scale", fmt::format("unknown scale {}; {}", in_quotes(*scale),
+                                      unknown_name_hint(*scale, kScales)));
+    return log;
+  }
+  bool scaled_log =
+      *scale == "log" || (*scale == "auto" && !stepped && spans_three_decades(low, high));
+  if (log && *scale != "auto" && *log != scaled_log) {
+    r.fail_value("scale", fmt::format("scale = {} contradicts log = {}; give one of them",
+                                      in_quotes(*scale), *log));
+  } else if (log && *scale == "auto") {
+    r.fail_value("scale",
+                 fmt::format("scale = \"auto\" chooses log itself; remove log = {}", *log));
+  }
+  return scaled_log;
+}
+
+Result<Distribution> read_float(SectionReader& r, bool& scale_given) {
+  std::optional<double> low, high, step;
+  r.check_keys(kScaledKeys);
   r.read_number("low", low, any_number, "a number");
   r.read_number("high", high, any_number, "a number");
-  r.read_bool("log", log);
   r.read_number("step", step, any_number, "a number");
   r.require("low", "a number");
   r.require("high", "a number");
   if (!r.ok()) return tl::unexpected(reader_error(r));
+  std::optional<bool> log = read_scale(r, *low, *high, step.has_value());
+  if (!r.ok()) return tl::unexpected(reader_error(r));
+  scale_given = log.has_value();
   return FloatDistribution{*low, *high, log.value_or(false), step};
 }
 
 Result<Distribution> read_int(SectionReader& r) {
   constexpr int64_t kAny = std::numeric_limits<int64_t>::min();
   std::optional<int64_t> low, high, step;
-  std::optional<bool> log;
-  r.check_keys(kRangeKeys);
+  r.check_keys(kScaledKeys);
   r.read_int("low", low, kAny);
   r.read_int("high", high, kAny);
-  r.read_bool("log", log);
   r.read_int("step", step, kAny);
   r.require("low", "an integer");
   r.require("high", "an integer");
+  if (!r.ok()) return tl::unexpected(reader_error(r));
+  std::optional<bool> log =
+      read_scale(r, static_cast<double>(*low), static_cast<double>(*high), step.value_or(1) != 1);
   if (!r.ok()) return tl::unexpected(reader_error(r));
   return IntDistribution{*low, *high, log.value_or(false), step.value_or(1)};
 }
@@ -84,12 +115,12 @@ Result<Distribution> read_categorical(SectionReader& r) {
   return Distribution(std::move(dist));
 }
 
-Result<Distribution> read_distribution(SectionReader& r) {
+Result<Distribution> read_distribution(SectionReader& r, bool& scale_given) {
   std::optional<std::string> type;
   r.require("type", R"("float", "int" or "categorical")");
   r.read_string("type", type);
   if (!r.ok()) return tl::unexpected(reader_error(r));
-  if (*type == "float") return read_float(r);
+  if (*type == "float") return read_float(r, scale_given);
   if (*type == "int") return read_int(r);
   if (*type == "categorical") return read_categorical(r);
   r.fail_value("type", fmt::format("unknown type {}; {}", in_quotes(*type),
@@ -119,7 +150,18 @@ std::string_view without_param_name(std::string_view message, const std::string&
   return message;
 }
 
-Result<Param> read_param(const TableEntry& entry, const std::string& path) {
+// The hint for a float searched linearly over three decades or more, or "".
+std::string scale_hint(const Param& param, bool scale_given) {
+  const auto* f = std::get_if<FloatDistribution>(&param.dist);
+  if (!f || f->log || f->step || scale_given || !spans_three_decades(f->low, f->high)) return "";
+  return fmt::format(
+      "{} {}: hint: [{}, {}] spans {:.0f} decades but is searched on a linear scale (9 trials "
+      "in 10 land in the top decade); log = true or scale = \"auto\" searches each decade alike",
+      kLabel, key_text(param.name), f->low, f->high, std::floor(std::log10(f->high / f->low)));
+}
+
+Result<Param> read_param(const TableEntry& entry, const std::string& path,
+                         std::vector<std::string>* hints) {
   std::string name(entry.key->str());
   FilePosition pos = position_of(*entry.key, *entry.node);
   auto error = [&](std::string_view text) {
@@ -139,21 +181,27 @@ Result<Param> read_param(const TableEntry& entry, const std::string& path) {
                     describe(*entry.node)));
   }
   SectionReader reader(*table, pos, std::string(kLabel), path, name + ".");
-  auto dist = read_distribution(reader);
+  bool scale_given = false;
+  auto dist = read_distribution(reader, scale_given);
   if (!dist) return tl::unexpected(dist.error());
   Param param{name, std::move(*dist)};
   auto alone = SearchSpace::create({param});
   if (!alone) return error(without_param_name(alone.error().message, name));
+  if (std::string hint = scale_hint(param, scale_given); hints && !hint.empty()) {
+    hints->push_back(fmt::format("{}:{}:{}: {}", path, pos.line, pos.column, hint));
+  }
   return param;
 }
 
 }  // namespace
 
+bool spans_three_decades(double low, double high) { return low > 0 && high / low >= 1000.0; }
+
 Result<SearchSpace> parse_space_section(const toml::table& table, FilePosition position,
-                                        const std::string& path) {
+                                        const std::string& path, std::vector<std::string>* hints) {
   std::vector<Param> params;
   for (const TableEntry& entry : entries_in_file_order(table)) {
-    auto param = read_param(entry, path);
+    auto param = read_param(entry, path, hints);
     if (!param) return tl::unexpected(param.error());
     params.push_back(std::move(*param));
   }

@@ -40,6 +40,9 @@ json search_json(const SearchSpec& s) {
   return {{"sampler", s.sampler},
           {"seed", or_null(s.seed)},
           {"multivariate", s.multivariate},
+          {"n_startup_trials", or_null(s.n_startup_trials)},
+          {"output_warping", or_null(s.output_warping)},
+          {"input_warping", or_null(s.input_warping)},
           {"space", s.space.to_json()},
           {"param_order", order},
           {"warm_start", s.warm_start}};
@@ -57,12 +60,19 @@ json trial_json(const TrialSpec& t) {
           {"dataset", or_null(t.dataset)},
           {"max_steps", or_null(t.max_steps)},
           {"timeout_s", or_null(t.timeout_s)},
+          {"max_energy_kwh", or_null(t.max_energy_kwh)},
           {"grace_s", t.grace_s},
           {"env", t.env},
           {"cwd", or_null(t.cwd)},
           {"metric_regex", metric_regex_json(t.metric_regex)},
           {"monitor_interval_s", t.monitor_interval_s},
           {"log_max_bytes", t.log_max_bytes}};
+}
+
+json rules_json(const std::vector<RuleSpec>& rules) {
+  json list = json::array();
+  for (const auto& r : rules) list.push_back(r.to_json());
+  return list;
 }
 
 CompletionSpec completion_from_json(const json& j) {
@@ -85,6 +95,7 @@ TrialSpec trial_from_json(const json& j) {
   read_optional(j, "dataset", t.dataset);
   read_optional(j, "max_steps", t.max_steps);
   read_optional(j, "timeout_s", t.timeout_s);
+  if (j.contains("max_energy_kwh")) read_optional(j, "max_energy_kwh", t.max_energy_kwh);
   t.grace_s = j.at("grace_s").get<double>();
   t.env = j.at("env").get<std::map<std::string, std::string>>();
   read_optional(j, "cwd", t.cwd);
@@ -109,6 +120,16 @@ StudySpec spec_from_json(const json& j) {
   read_optional(search, "seed", spec.search.seed);
   spec.search.multivariate = search.value("multivariate", false);  // absent before tpe
   spec.search.warm_start = search.at("warm_start").get<std::vector<std::string>>();
+  // Absent from specs stored before the sampler options could be set in the file.
+  if (search.contains("n_startup_trials")) {
+    read_optional(search, "n_startup_trials", spec.search.n_startup_trials);
+  }
+  if (search.contains("output_warping")) {
+    read_optional(search, "output_warping", spec.search.output_warping);
+  }
+  if (search.contains("input_warping")) {
+    read_optional(search, "input_warping", spec.search.input_warping);
+  }
   spec.trial = trial_from_json(j.at("trial"));
   if (j.contains("carbon")) {  // specs stored before [carbon] existed have none
     const json& c = j.at("carbon");
@@ -160,6 +181,8 @@ nlohmann::json StudySpec::to_json() const {
           {"concurrency", concurrency},
           {"search", search_json(search)},
           {"trial", trial_json(trial)},
+          {"pruner", pruner.to_json()},
+          {"rules", rules_json(rules)},
           {"carbon", {{"region", or_null(carbon.region)},
                       {"intensity", or_null(carbon.intensity)},
                       {"intensity_file", or_null(carbon.intensity_file)},
@@ -173,6 +196,9 @@ nlohmann::json StudySpec::to_json() const {
 nlohmann::json StudySpec::sampler_json(uint64_t seed) const {
   nlohmann::json j = {{"name", search.sampler}, {"seed", seed}};
   if (search.multivariate) j["multivariate"] = true;
+  if (search.n_startup_trials) j["n_startup_trials"] = *search.n_startup_trials;
+  if (search.output_warping) j["output_warping"] = *search.output_warping;
+  if (search.input_warping) j["input_warping"] = *search.input_warping;
   return j;
 }
 
@@ -183,6 +209,18 @@ Result<StudySpec> study_spec_from_json(const nlohmann::json& j) {
     auto direction = direction_from_string(j.at("direction").get<std::string>());
     if (!direction) return tl::unexpected(spec_error(direction.error().message));
     spec.direction = *direction;
+    if (j.contains("pruner")) {  // specs stored before [pruner] existed have none
+      auto pruner = PrunerSpec::from_json(j.at("pruner"));
+      if (!pruner) return tl::unexpected(spec_error(pruner.error().message));
+      spec.pruner = std::move(*pruner);
+    }
+    if (j.contains("rules")) {
+      for (const auto& r : j.at("rules")) {
+        auto rule = RuleSpec::from_json(r);
+        if (!rule) return tl::unexpected(spec_error(rule.error().message));
+        spec.rules.push_back(std::move(*rule));
+      }
+    }
     auto space = space_from_json(j.at("search"));
     if (!space) return tl::unexpected(space.error());
     spec.search.space = std::move(*space);

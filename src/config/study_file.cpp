@@ -16,12 +16,11 @@
 namespace greentune {
 namespace {
 
-constexpr std::array<std::string_view, 6> kSections = {"study", "budget", "search",
-                                                       "trial", "carbon", "energy"};
-// Sections of later versions: recognised so that the message says so.
-constexpr std::array<std::string_view, 2> kLaterSections = {"pruner", "rules"};
-constexpr std::array<std::string_view, 8> kAllSections = {"study",  "budget", "search", "trial",
-                                                          "pruner", "rules",  "carbon", "energy"};
+constexpr std::array<std::string_view, 8> kSections = {"study",  "budget", "search", "trial",
+                                                       "pruner", "rules",  "carbon", "energy"};
+
+constexpr std::string_view kAcceptedSections =
+    "[study], [budget], [search], [trial], [pruner], [[rules]], [carbon], [energy]";
 
 struct SectionKeys {
   std::string_view section;
@@ -45,21 +44,15 @@ std::string section_label(std::string_view name, const toml::node& node) {
   return key_text(name);
 }
 
-// [pruner] kind = "none" says what this version does anyway, so it is accepted.
-bool is_pruner_none(std::string_view name, const toml::node& node) {
-  const toml::table* table = node.as_table();
-  return name == "pruner" && table && table->size() == 1 && table->get_as<std::string>("kind") &&
-         table->get_as<std::string>("kind")->get() == "none";
-}
-
 std::string unknown_section_hint(std::string_view name, const toml::node& node) {
   if (!node.is_table() && !node.is_array()) {
     if (auto home = section_of_key(name)) return fmt::format("key outside any section; {}", *home);
   }
-  if (auto close = closest_name(name, kAllSections)) {
+  if (auto close = closest_name(name, kSections)) {
+    if (*close == "rules") return "unknown section; did you mean [[rules]]?";
     return fmt::format("unknown section; did you mean [{}]?", *close);
   }
-  return "unknown section; " + unknown_name_hint(name, kSections, NameStyle::kSection);
+  return fmt::format("unknown section; accepted: {}", kAcceptedSections);
 }
 
 Status check_section(const TableEntry& entry, const std::string& path) {
@@ -70,12 +63,15 @@ Status check_section(const TableEntry& entry, const std::string& path) {
   auto error = [&](std::string_view text) {
     return tl::unexpected(study_file_error(path, pos, text));
   };
-  if (contains(kLaterSections, name)) {
-    if (is_pruner_none(name, node)) return {};
-    return error(fmt::format("{} is not available in this version yet", label));
-  }
   if (!contains(kSections, name))
     return error(fmt::format("{}: {}", label, unknown_section_hint(name, node)));
+  if (name == "rules") {
+    if (!node.is_array_of_tables()) {
+      return error(fmt::format("{}: expected [[rules]] entries (an array of tables), got {}",
+                               label, describe(node)));
+    }
+    return {};
+  }
   if (!node.is_table()) {
     return error(fmt::format("{}: expected a section [{}], got {}", label, name, describe(node)));
   }
@@ -90,6 +86,8 @@ Result<StudySpec> parse_document(const toml::table& root, const std::string& pat
   if (status) status = parse_budget_section(root, path, spec);
   if (status) status = parse_search_section(root, path, spec);
   if (status) status = parse_trial_section(root, path, spec);
+  if (status) status = parse_pruner_section(root, path, spec);
+  if (status) status = parse_rules_section(root, path, spec);
   if (status) status = parse_carbon_section(root, path, spec);
   if (status) status = parse_energy_section(root, path, spec);
   if (!status) return tl::unexpected(status.error());

@@ -54,7 +54,7 @@ TEST(StudyFileErrors, UnknownKeyNamesTheClosest) {
 TEST(StudyFileErrors, UnknownKeyFarFromAllListsThem) {
   EXPECT_EQ(error_after_minimal("[search]\nbananas = 1\n"),
             "study.toml:9:1: [search] bananas: unknown key; accepted: sampler, seed, "
-            "multivariate, warm_start, space");
+            "multivariate, n_startup_trials, output_warping, input_warping, warm_start, space");
 }
 
 TEST(StudyFileErrors, UnknownKeyOfAnotherSection) {
@@ -67,7 +67,9 @@ TEST(StudyFileErrors, UnknownSection) {
             "study.toml:8:1: [bugdet]: unknown section; did you mean [budget]?");
   EXPECT_EQ(error_after_minimal("[whatever]\n"),
             "study.toml:8:1: [whatever]: unknown section; accepted: [study], [budget], "
-            "[search], [trial], [carbon], [energy]");
+            "[search], [trial], [pruner], [[rules]], [carbon], [energy]");
+  EXPECT_EQ(error_after_minimal("[[rule]]\nkind = \"overfit\"\n"),
+            "study.toml:8:1: [[rule]]: unknown section; did you mean [[rules]]?");
 }
 
 TEST(StudyFileErrors, KeyOutsideAnySection) {
@@ -179,18 +181,60 @@ TEST(StudyFileErrors, MultivariateIsATpeOption) {
 
 TEST(StudyFileErrors, UnknownSamplerAndBadSeed) {
   EXPECT_EQ(error_after_minimal("[search]\nsampler = \"sobol\"\n"),
-            "study.toml:9:11: [search] sampler: unknown sampler \"sobol\"; accepted: random, qmc, "
-            "grid, tpe, gp");
+            "study.toml:9:11: [search] sampler: unknown sampler \"sobol\"; accepted: auto, random, "
+            "qmc, grid, tpe, gp");
   EXPECT_EQ(error_after_minimal("[search]\nseed = -1\n"),
             "study.toml:9:8: [search] seed: -1 is out of range; accepted: an integer >= 0");
 }
 
-TEST(StudyFileErrors, WarmStartIsNotAvailableYet) {
-  EXPECT_EQ(error_after_minimal("[search]\nwarm_start = [\"parent\"]\n"),
-            "study.toml:9:14: [search] warm_start: warm starting from parent studies is not "
-            "available yet; accepted: []");
+TEST(StudyFileErrors, WarmStartNamesStudies) {
+  EXPECT_EQ(error_after_minimal("[search]\nwarm_start = [\"../x\"]\n"),
+            "study.toml:9:14: [search] warm_start: \"../x\" is not a study name; accepted: "
+            "letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. "
+            "\"my-study\"");
+  EXPECT_EQ(error_after_minimal("[search]\nwarm_start = [\"a\", \"b\", \"a\"]\n"),
+            "study.toml:9:14: [search] warm_start: \"a\" is listed twice");
   EXPECT_EQ(error_after_minimal("[search]\nwarm_start = [1]\n"),
             "study.toml:9:15: [search] warm_start[0]: expected a string, got integer 1");
+}
+
+TEST(StudyFileErrors, SamplerOptionsBelongToTheirSamplers) {
+  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"qmc\"\nn_startup_trials = 5\n"),
+            "study.toml:10:20: [search] n_startup_trials: n_startup_trials applies to sampler = "
+            "\"auto\", \"tpe\" or \"gp\", not \"qmc\"");
+  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"gp\"\nn_startup_trials = 0\n"),
+            "study.toml:10:20: [search] n_startup_trials: 0 is out of range; accepted: an "
+            "integer >= 1");
+  EXPECT_EQ(error_after_minimal("[search]\nn_startup_trials = 100001\n"),
+            "study.toml:9:20: [search] n_startup_trials: 100001 is too many; accepted: up to "
+            "100000");
+  EXPECT_EQ(error_after_minimal("[search]\nsampler = \"tpe\"\noutput_warping = false\n"),
+            "study.toml:10:18: [search] output_warping: output_warping applies to sampler = "
+            "\"gp\" only");
+  EXPECT_EQ(error_after_minimal("[search]\ninput_warping = true\n"),
+            "study.toml:9:17: [search] input_warping: input_warping applies to sampler = \"gp\" "
+            "only");
+}
+
+TEST(StudyFileErrors, ScaleOfAFloat) {
+  EXPECT_EQ(error_of_param(R"(lr = { type = "float", low = 1e-5, high = 1.0, scale = "loggy" })"),
+            "study.toml:5:56: [search.space] lr.scale: unknown scale \"loggy\"; did you mean "
+            "\"log\"?");
+  EXPECT_EQ(
+      error_of_param(
+          R"(lr = { type = "float", low = 1e-5, high = 1.0, log = true, scale = "linear" })"),
+      "study.toml:5:68: [search.space] lr.scale: scale = \"linear\" contradicts log = true; give "
+      "one of them");
+  EXPECT_EQ(error_of_param(
+                R"(lr = { type = "float", low = 1e-5, high = 1.0, log = false, scale = "auto" })"),
+            "study.toml:5:69: [search.space] lr.scale: scale = \"auto\" chooses log itself; "
+            "remove log = false");
+  EXPECT_EQ(error_of_param(R"(lr = { type = "float", low = -1.0, high = 1.0, scale = "log" })"),
+            "study.toml:5:1: [search.space] lr: log scale needs low > 0 (got -1)");
+  EXPECT_EQ(
+      error_of_param(R"(n = { type = "int", low = 1, high = 5000, scale = "log", log = false })"),
+      "study.toml:5:51: [search.space] n.scale: scale = \"log\" contradicts log = false; give "
+      "one of them");
 }
 
 TEST(StudyFileErrors, SearchSpaceIsRequired) {
@@ -309,16 +353,25 @@ TEST(StudyFileErrors, TrialEnvAndSteps) {
             "study.toml:8:13: [trial] max_steps: 0 is out of range; accepted: an integer >= 1");
 }
 
-TEST(StudyFileErrors, PrunerIsNotAvailableYet) {
+TEST(StudyFileErrors, PrunerKeys) {
+  // More in pruner_section_test.cpp.
   EXPECT_EQ(error_after_minimal("[pruner]\nkind = \"asha\"\n"),
-            "study.toml:8:1: [pruner] is not available in this version yet");
+            "study.toml:9:8: [pruner] kind: \"asha\" needs max_resource = N here or max_steps = N "
+            "in [trial]");
   EXPECT_EQ(error_after_minimal("[pruner]\nkind = \"none\"\nwarmup = 3\n"),
-            "study.toml:8:1: [pruner] is not available in this version yet");
+            "study.toml:10:1: [pruner] warmup: unknown key; accepted: kind, n_startup_trials, "
+            "n_warmup_steps, interval_steps, n_min_trials, percentile, min_resource, "
+            "max_resource, reduction_factor, min_early_stopping_rate, n_brackets, lower, upper, "
+            "patience, min_delta, resource");
 }
 
-TEST(StudyFileErrors, RulesAreNotAvailableYet) {
-  EXPECT_EQ(error_after_minimal("[[rules]]\nkind = \"overfit\"\n"),
-            "study.toml:8:1: [[rules]] is not available in this version yet");
+TEST(StudyFileErrors, RulesKeys) {
+  // More in rules_section_test.cpp.
+  EXPECT_EQ(error_after_minimal("[[rules]]\nkind = \"overfit\"\npatiense = 3\n"),
+            "study.toml:10:1: [[rules]][0] patiense: unknown key; did you mean \"patience\"?");
+  EXPECT_EQ(error_after_minimal("[rules]\nkind = \"overfit\"\n"),
+            "study.toml:8:1: [rules]: expected [[rules]] entries (an array of tables), got a "
+            "table");
 }
 
 TEST(StudyFileErrors, CarbonTakesOneSource) {
@@ -336,8 +389,8 @@ TEST(StudyFileErrors, EnergyKeys) {
 }
 
 TEST(StudyFileErrors, FirstErrorInFileOrderAmongSections) {
-  EXPECT_EQ(error_of("[pruner]\n[bugdet]\n"),
-            "study.toml:1:1: [pruner] is not available in this version yet");
+  EXPECT_EQ(error_of("[pruner]\nkind = 1\n[bugdet]\n"),
+            "study.toml:3:1: [bugdet]: unknown section; did you mean [budget]?");
 }
 
 TEST(StudyFile, CarbonAndEnergySections) {

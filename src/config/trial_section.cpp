@@ -109,6 +109,8 @@ Status parse_trial_section(const toml::table& root, const std::string& path, Stu
   r->read_string("dataset", t.dataset);
   r->read_int("max_steps", t.max_steps, 1);
   r->read_duration("timeout", t.timeout_s, /*allow_zero=*/false);
+  r->read_number(
+      "max_energy_kwh", t.max_energy_kwh, [](double v) { return v > 0; }, "a number > 0");
   r->read_duration("grace", grace, /*allow_zero=*/true);
   read_env(*r, t.env);
   r->read_string("cwd", t.cwd);

@@ -91,6 +91,32 @@ TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial) {
   return p;
 }
 
+// A trial run again (resumed after an interrupt or a dead orchestrator) keeps what its
+// earlier attempts wrote: their logs and report file move to trial-N/attempt-K/ (K = 1,
+// 2, ...) before the new attempt starts.  Nothing is lost.
+Status keep_earlier_attempt(const TrialPaths& p) {
+  std::error_code ec;
+  std::vector<fs::path> present;
+  for (const fs::path& f : {p.stdout_log, p.stderr_log, p.report}) {
+    if (fs::exists(f, ec)) present.push_back(f);
+  }
+  if (present.empty()) return {};
+  fs::path attempt;
+  for (int k = 1;; ++k) {
+    attempt = p.dir / fmt::format("attempt-{}", k);
+    if (!fs::exists(attempt, ec)) break;
+  }
+  fs::create_directories(attempt, ec);
+  for (const fs::path& f : present) {
+    if (!ec) fs::rename(f, attempt / f.filename(), ec);
+  }
+  if (ec) {
+    return make_error(ErrorCode::kIo, fmt::format("cannot keep the earlier attempt's files in {}: {}",
+                                                  attempt.string(), ec.message()));
+  }
+  return {};
+}
+
 std::map<std::string, std::string> trial_env(const ProcessExecutorOptions& o, const Trial& trial,
                                              const TrialPaths& p) {
   std::map<std::string, std::string> env = o.env;
@@ -391,7 +417,8 @@ class ProcessExecutor : public Executor {
       return make_error(ErrorCode::kIo, fmt::format("cannot create the trial directory {}: {}",
                                                     paths.checkpoint.string(), ec.message()));
     }
-    fs::remove(paths.report, ec);  // a resumed trial reports again from its checkpoint
+    // A resumed trial reports again from its checkpoint, into a fresh report file.
+    if (auto ok = keep_earlier_attempt(paths); !ok) return tl::unexpected(ok.error());
     auto lines = std::make_shared<LineQueue>();
     exec::LaunchSpec spec;
     spec.argv = std::move(*argv);

@@ -269,6 +269,35 @@ TEST_F(ProcessExecutorTest, InterruptStopsRunningTrialsAndQueuesThemToResume) {
   EXPECT_EQ(trial(0).state, TrialState::kWaiting);
 }
 
+TEST_F(ProcessExecutorTest, AResumedTrialKeepsTheLogsOfItsEarlierAttempt) {
+  // First attempt: interrupted after it wrote a line and a report.
+  auto script = sh(
+      "if [ -f \"$GREENTUNE_CHECKPOINT_DIR/started\" ]; then\n"
+      "  echo second; echo '{\"step\": 2, \"metrics\": {\"loss\": 0.5}}' >> \"$GREENTUNE_REPORT_FILE\"\n"
+      "  exit 0\n"
+      "fi\n"
+      "touch \"$GREENTUNE_CHECKPOINT_DIR/started\"\n"
+      "echo first; echo oops >&2\n"
+      "echo '{\"step\": 1, \"metrics\": {\"loss\": 0.9}}' >> \"$GREENTUNE_REPORT_FILE\"\n"
+      "trap 'exit 0' TERM; while :; do sleep 0.05; done\n");
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    interrupted_.store(true);
+  });
+  auto r = run(script);
+  stopper.join();
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(trial(0).state, TrialState::kWaiting);
+  interrupted_.store(false);
+  r = run(script);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(trial(0).state, TrialState::kComplete);
+  EXPECT_EQ(testing::read_file(run_file(0, "stdout.log")), "second\n");
+  EXPECT_EQ(testing::read_file(run_file(0, "attempt-1/stdout.log")), "first\n");
+  EXPECT_TRUE(testing::read_file(run_file(0, "attempt-1/stderr.log")).starts_with("oops\n"));
+  EXPECT_NE(testing::read_file(run_file(0, "attempt-1/report.jsonl")).find("0.9"), std::string::npos);
+}
+
 TEST_F(ProcessExecutorTest, ConcurrentTrialsRunAtOnce) {
   auto executor = make_process_executor(
       {.study = "p",

@@ -44,6 +44,15 @@ std::optional<double> observation(const Trial& t, Direction direction) {
 
 History read_history(const Domain& domain, const SampleRequest& req) {
   History h;
+  if (req.prior) {  // warm start: observations only, never taken points
+    for (const Trial& t : *req.prior) {
+      std::optional<Eigen::VectorXd> u = domain.encode(t.params);
+      std::optional<double> y = observation(t, req.direction);
+      if (!u || !y) continue;
+      h.observed.push_back(*u);
+      h.values.push_back(*y);
+    }
+  }
   for (const Trial& t : req.trials) {
     if (t.number == req.number) continue;  // the trial being sampled for, if listed
     std::optional<Eigen::VectorXd> u = domain.encode(t.params);

@@ -1,10 +1,11 @@
 // Gaussian-process Bayesian optimisation (sampler = "gp").
 //
 // Each suggestion, from the history alone (no state between calls):
-//  1. Observations are the complete trials and the pruned trials that carry a value
-//     (their last intermediate value: the pruner judged the region poor, and the GP
-//     should learn that too); values are negated for maximisation.  Running and waiting
-//     trials are pending; failed trials are only remembered as taken points.
+//  1. Observations are the warm-start trials (SampleRequest::prior), the complete trials
+//     and the pruned trials that carry a value (their last intermediate value: the pruner
+//     judged the region poor, and the GP should learn that too); values are negated for
+//     maximisation.  Running and waiting trials are pending; failed trials are only
+//     remembered as taken points, and warm-start trials are not taken points at all.
 //  2. Until n_startup_trials observations exist, trial n gets point n of the study's
 //     Sobol sequence, exactly what sampler = "qmc" gives.
 //  3. Otherwise: values standardised (and Yeo-Johnson warped, output_warping), a

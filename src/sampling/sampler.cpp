@@ -9,6 +9,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "sampling/auto_sampler.hpp"
 #include "sampling/gp_sampler.hpp"
 #include "sampling/grid_sampler.hpp"
 #include "sampling/qmc_sampler.hpp"
@@ -20,7 +21,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kNames[] = {"random", "qmc", "grid", "tpe", "gp"};
+constexpr std::string_view kNames[] = {"auto", "random", "qmc", "grid", "tpe", "gp"};
 constexpr std::string_view kCommonKeys[] = {"name", "seed"};
 constexpr std::string_view kQmcKeys[] = {"name", "seed", "scramble"};
 constexpr std::string_view kTpeKeys[] = {"name", "seed", "multivariate", "n_startup_trials",
@@ -92,6 +93,7 @@ Result<TpeOptions> read_tpe_options(const json& config) {
 
 Result<std::unique_ptr<Sampler>> build(const std::string& name, const json& config,
                                        std::optional<uint64_t> seed) {
+  if (name == "auto") return make_auto_sampler(config, seed);
   if (name == "gp") return make_gp_sampler(config, seed);
   if (name == "tpe") {
     if (auto st = check_keys(name, config, kTpeKeys); !st) return tl::unexpected(st.error());

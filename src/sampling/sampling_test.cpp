@@ -109,7 +109,7 @@ TEST_P(EverySamplerTest, EmptySpaceGivesEmptyParams) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Samplers, EverySamplerTest,
-                         ::testing::Values("random", "qmc", "grid", "tpe"));
+                         ::testing::Values("random", "qmc", "grid", "tpe", "auto"));
 
 // Median of a log param over many trials: near the geometric mean of its bounds.
 double log10_median(const Sampler& sampler, int trials) {
@@ -352,11 +352,13 @@ std::string make_error_text(const json& config) {
 }
 
 TEST(MakeSamplerTest, NamesAndErrors) {
-  EXPECT_EQ(sampler_names(), (std::vector<std::string>{"random", "qmc", "grid", "tpe", "gp"}));
+  EXPECT_EQ(sampler_names(),
+            (std::vector<std::string>{"auto", "random", "qmc", "grid", "tpe", "gp"}));
   EXPECT_EQ(make_error_text({{"name", "x"}}),
-            "unknown sampler \"x\"; accepted: random, qmc, grid, tpe, gp");
+            "unknown sampler \"x\"; accepted: auto, random, qmc, grid, tpe, gp");
   EXPECT_EQ(make_error_text(json::object()),
-            "the sampler description needs a \"name\"; accepted: random, qmc, grid, tpe, gp");
+            "the sampler description needs a \"name\"; accepted: auto, random, qmc, grid, tpe, "
+            "gp");
   EXPECT_EQ(make_error_text({{"name", "random"}, {"sed", 1}}),
             "sampler \"random\": unknown option \"sed\"; accepted: name, seed");
   EXPECT_EQ(make_error_text({{"name", "qmc"}, {"seed", -1}}),

@@ -87,8 +87,11 @@ History::History(const SampleRequest& req) : dims_(req.space.size()) {
   const auto& params = req.space.params();
   std::sort(by_name.begin(), by_name.end(),
             [&](size_t a, size_t b) { return params[a].name < params[b].name; });
-  points_.reserve(req.trials.size() * dims_);
-  ranks_.reserve(req.trials.size());
+  size_t prior = req.prior ? req.prior->size() : 0;
+  points_.reserve((prior + req.trials.size()) * dims_);
+  ranks_.reserve(prior + req.trials.size());
+  for (size_t i = 0; i < prior; ++i) add(req.space, by_name, (*req.prior)[i], req.direction);
+  prior_rows_ = rows_;
   for (const Trial& t : req.trials) {
     if (t.number != req.number) add(req.space, by_name, t, req.direction);
   }
@@ -153,7 +156,7 @@ void History::split(size_t n_below, std::vector<uint32_t>& below,
 }
 
 bool History::seen(std::span<const double> point) const {
-  for (size_t r = 0; r < rows_; ++r) {
+  for (size_t r = prior_rows_; r < rows_; ++r) {
     std::span<const double> x = row(r);
     if (std::equal(x.begin(), x.end(), point.begin())) return true;
   }
@@ -161,7 +164,7 @@ bool History::seen(std::span<const double> point) const {
 }
 
 PointSet::PointSet(const History& history) : history_(&history) {
-  for (size_t r = 0; r < history.rows(); ++r) {
+  for (size_t r = history.prior_rows(); r < history.rows(); ++r) {
     std::span<const double> x = history.row(r);
     if (std::all_of(x.begin(), x.end(), [](double v) { return !std::isnan(v); })) {
       rows_.push_back(static_cast<uint32_t>(r));

@@ -47,7 +47,8 @@ std::pair<double, double> bin_of(const SearchSpace& space, size_t d, const Axis&
 std::optional<uint64_t> point_count(const std::vector<Axis>& axes);
 
 // The trials of one request, one row of encoded params each (NaN where a param is
-// missing or outside the space), in the order of req.trials (by number).  The trial
+// missing or outside the space): first the warm-start trials of req.prior, then req.trials
+// in their order (by number), so that the prior counts as the oldest history.  The trial
 // numbered req.number, if listed, is left out.
 class History {
  public:
@@ -55,6 +56,10 @@ class History {
 
   size_t dims() const { return dims_; }
   size_t rows() const { return rows_; }
+  // Rows [0, prior_rows()) are warm-start trials: observations, but not tried points.
+  size_t prior_rows() const { return prior_rows_; }
+  // The study's own rows: what seen(), PointSet and exhaustion look at.
+  size_t own_rows() const { return rows_ - prior_rows_; }
   std::span<const double> row(size_t r) const { return {points_.data() + r * dims_, dims_}; }
 
   // Complete and pruned trials with every param usable: what the startup count and the
@@ -70,7 +75,8 @@ class History {
   // not told which metric the study optimises.
   void split(size_t n_below, std::vector<uint32_t>& below, std::vector<uint32_t>& above) const;
 
-  // Whether some trial (of any state) holds exactly this canonical point.  O(rows).
+  // Whether some trial of the study (any state; warm-start trials excepted) holds exactly
+  // this canonical point.  O(rows).
   bool seen(std::span<const double> point) const;
 
  private:
@@ -86,13 +92,14 @@ class History {
 
   size_t dims_ = 0;
   size_t rows_ = 0;
+  size_t prior_rows_ = 0;
   size_t finished_ = 0;
   std::vector<double> points_;  // rows_ x dims_, row-major
   std::vector<Rank> ranks_;     // usable trials that are not failed
 };
 
-// The distinct points of a history, for many membership checks.  Rows holding NaN are
-// left out (no canonical point equals them).
+// The distinct points of a history's own rows, for many membership checks.  Rows holding
+// NaN are left out (no canonical point equals them), and so are warm-start rows.
 class PointSet {
  public:
   explicit PointSet(const History& history);

@@ -67,7 +67,9 @@ class Suggestion {
 };
 
 Result<Params> Suggestion::run() {
-  if (total_ && *total_ <= history_.rows() && taken().size() >= *total_) return exhausted(*total_);
+  if (total_ && *total_ <= history_.own_rows() && taken().size() >= *total_) {
+    return exhausted(*total_);
+  }
   std::unique_ptr<tpe::PointRanking> ranked = ranking();
   auto point = untried(*ranked);
   if (!point) return tl::unexpected(point.error());

@@ -15,10 +15,13 @@
 //      log l(x) - log g(x).  Independent mode (the default) does this per parameter, as
 //      Optuna does; multivariate mode draws whole points from the joint product-kernel
 //      mixture and scores them by the joint ratio.
-// No energy spent twice: a suggestion equal to the params of an existing trial (any
-// state; possible when every param is discrete) is replaced by the best-scoring
-// candidate that no trial holds, then by a random untried point; when every point of a
-// finite space has been tried the sampler answers kExhausted.
+// Warm-start trials (SampleRequest::prior) come first in the history, as its oldest
+// trials: they count as finished (startup, gamma) and join "below" or "above" by value.
+// No energy spent twice: a suggestion equal to the params of an existing trial of the
+// study (any state; possible when every param is discrete; warm-start trials do not
+// count) is replaced by the best-scoring candidate that no trial holds, then by a random
+// untried point; when every point of a finite space has been tried the sampler answers
+// kExhausted.
 //
 // Cost per suggestion: O(trials * dims) to read the history and sort the centres (radix
 // sort) and at most O(candidates * trials * dims) for scoring, of which far kernels are

@@ -24,7 +24,12 @@ class InProcessExecutor : public Executor {
     auto outcome = trainer_.run(space_, trial.params, reporter);
     if (!outcome) return tl::unexpected(outcome.error());
     if (reporter.should_stop() && outcome->state != TrialState::kComplete) {
-      outcome->resumable = true;  // stopped by an interrupt before it finished
+      auto why = reporter.stop_reason().value_or(StopReason::kInterrupted);
+      if (why == StopReason::kInterrupted) {
+        outcome->resumable = true;  // stopped by an interrupt before it finished
+      } else {
+        outcome->state = TrialState::kPruned;  // a judge stopped it (pruner, rule, budget)
+      }
     }
     return std::make_unique<FinishedTrial>(std::move(*outcome));
   }

@@ -34,28 +34,50 @@ struct Spent {
 };
 using SpentByTrial = std::map<int64_t, Spent>;
 
-// Sends what a running trial reports, and what is observed of it, to storage.
+// Sends what a running trial reports, and what is observed of it, to storage, and keeps
+// it in the trial's TrialWatch for its judge.  `on_report` runs the judge right after a
+// report (an in-process trainer reports from inside Executor::start, so this is where
+// its judge gets to act; should_stop() then tells the trainer).
 class StorageReporter : public TrialReporter {
  public:
   StorageReporter(Study& study, const Trial& trial, Clock& clock,
-                  const std::atomic<bool>* interrupted, SpentByTrial& spent)
-      : study_(study), trial_(trial), clock_(clock), interrupted_(interrupted), spent_(spent) {}
+                  const std::atomic<bool>* interrupted, SpentByTrial& spent, TrialWatch& watch,
+                  std::function<Status()> on_report)
+      : study_(study),
+        trial_(trial),
+        clock_(clock),
+        interrupted_(interrupted),
+        spent_(spent),
+        watch_(watch),
+        on_report_(std::move(on_report)) {}
 
   Status report(int64_t step, const std::map<std::string, double>& metrics) override {
     double now = clock_.now();
     for (const auto& [name, value] : metrics) {
       auto ok = study_.storage().add_intermediate(trial_.id, name, step, value, now);
       if (!ok) return ok;
+      watch_.metrics[name].push_back({step, value});
     }
-    return {};
+    watch_.reports.push_back({now, step});
+    watch_.new_report = true;
+    return on_report_ ? on_report_() : Status{};
   }
-  bool should_stop() override { return interrupted_ && interrupted_->load(); }
+  bool should_stop() override { return (interrupted_ && interrupted_->load()) || judged_stop_; }
+  std::optional<StopReason> stop_reason() override {
+    if (interrupted_ && interrupted_->load()) return StopReason::kInterrupted;
+    return judged_stop_;
+  }
+  // A judge decided to stop the trial.
+  void judged_stop(StopReason reason) {
+    if (!judged_stop_) judged_stop_ = reason;
+  }
   Status event(const std::string& kind, const std::string& level,
                const std::string& message) override {
     return record_event(study_.storage(), study_.id(), trial_.id, clock_.now(), kind, level,
                         fmt::format("trial {}: {}", trial_.number, message));
   }
   Status sample(const SystemSample& sample) override {
+    watch_.samples.push_back(sample);
     return study_.storage().add_system_sample(trial_.id, sample);
   }
   Status artifact(const std::string& name, const std::string& path) override {
@@ -66,12 +88,28 @@ class StorageReporter : public TrialReporter {
     a.created = clock_.now();
     return study_.storage().add_artifact(a).map([](int64_t) {});
   }
+  // A trial run again after an interrupt keeps the energy of its earlier attempts: the
+  // executor reports this attempt's, which is added to what was stored before it.
+  Status load_earlier_energy() {
+    auto stored = study_.storage().trial_energy(trial_.id);
+    if (!stored) return tl::unexpected(stored.error());
+    for (const auto& r : *stored) {
+      earlier_[r.component] = r;
+      watch_.joules[r.component] = r.joules;
+    }
+    return {};
+  }
   Status energy(const std::vector<EnergyRecord>& records) override {
     double joules = 0.0;
-    for (const auto& r : records) {
+    for (EnergyRecord r : records) {
+      if (auto it = earlier_.find(r.component); it != earlier_.end()) {
+        r.joules += it->second.joules;
+        if (it->second.source != r.source) r.source = fmt::format("{}+{}", it->second.source, r.source);
+      }
       if (auto ok = study_.storage().set_trial_energy(trial_.id, r); !ok) return ok;
-      joules += r.joules;
+      watch_.joules[r.component] = r.joules;
     }
+    for (const auto& [component, j] : watch_.joules) joules += j;
     Spent& spent = spent_[trial_.id];
     spent.joules = joules;
     spent.started = trial_.started.value_or(clock_.now());
@@ -84,14 +122,21 @@ class StorageReporter : public TrialReporter {
   Clock& clock_;
   const std::atomic<bool>* interrupted_;
   SpentByTrial& spent_;
+  TrialWatch& watch_;
+  std::function<Status()> on_report_;
+  std::optional<StopReason> judged_stop_;
+  std::map<std::string, EnergyRecord> earlier_;  // by component, from earlier attempts
 };
 
 // One running trial and what the loop keeps about it.
 struct Slot {
   Trial trial;
+  TrialWatch watch;
+  std::unique_ptr<TrialJudge> judge;
   std::unique_ptr<StorageReporter> reporter;
-  std::unique_ptr<RunningTrial> run;
+  std::unique_ptr<RunningTrial> run;  // null while Executor::start runs (in-process trainers)
   double last_heartbeat = 0;
+  bool stopped_by_judge = false;
 };
 
 // The objective of a finished trial: its final value of `metric`, else the last one it
@@ -174,6 +219,7 @@ class Loop {
   void add_spent(StudyProgress& progress);
   Status check_completion_now(bool full);
   Status start_one();
+  Status judge(Slot& slot);
   void stop_all(StopReason reason, const std::string& why);
 
   Study& study_;
@@ -224,10 +270,44 @@ void Loop::stop_all(StopReason reason, const std::string& why) {
   for (auto& slot : slots_) slot.run->stop(reason, why);
 }
 
+// Asks the slot's judge about it and acts on the verdicts: each is stored as an event;
+// the first "stop" stops the trial.
+Status Loop::judge(Slot& slot) {
+  if (!slot.judge || slot.stopped_by_judge) return {};
+  slot.watch.now = clock_.now();
+  HistoryFn history = [this]() { return study_.trials(); };
+  auto verdicts = slot.judge->check(slot.watch, history);
+  slot.watch.new_report = false;
+  if (!verdicts) return tl::unexpected(verdicts.error());
+  for (const Verdict& v : *verdicts) {
+    nlohmann::json data = v.data;
+    data["source"] = v.source;
+    data["reason"] = to_string(v.reason);
+    data["action"] = v.stop ? "stop" : "warn";
+    if (auto step = slot.watch.last_step()) data["step"] = *step;
+    auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, slot.watch.now, "verdict",
+                           v.stop ? "info" : "warning",
+                           fmt::format("trial {}: {}: {}{}", slot.trial.number, v.source,
+                                       v.message, v.stop ? "; stopping it" : ""),
+                           std::move(data));
+    if (!ok) return ok;
+    if (options_.on_verdict) options_.on_verdict(slot.trial, v);
+    if (v.stop && !slot.stopped_by_judge) {
+      slot.stopped_by_judge = true;
+      slot.reporter->judged_stop(v.reason);
+      if (slot.run) slot.run->stop(v.reason, fmt::format("{}: {}", v.source, v.message));
+    }
+  }
+  return {};
+}
+
 Status Loop::poll_running() {
   for (auto it = slots_.begin(); it != slots_.end();) {
     auto outcome = it->run->poll();
     if (!outcome) return tl::unexpected(outcome.error());
+    if (!*outcome) {
+      if (auto ok = judge(*it); !ok) return ok;
+    }
     double now = clock_.now();
     if (!*outcome) {
       if (now - it->last_heartbeat >= options_.heartbeat_interval_s) {
@@ -289,8 +369,23 @@ Status Loop::start_one() {
   Slot& slot = slots_.emplace_back();
   slot.trial = std::move(*trial);
   slot.last_heartbeat = clock_.now();
+  slot.watch.trial = &slot.trial;
+  slot.watch.direction = study_.direction();
+  slot.watch.metric = options_.metric;
+  slot.watch.started = clock_.now();
+  slot.watch.now = slot.watch.started;
+  slot.watch.max_steps = options_.max_steps;
+  slot.watch.metrics = slot.trial.intermediate;  // a resumed trial's earlier values
+  if (options_.judge) slot.judge = options_.judge(slot.trial);
+  std::function<Status()> on_report;
+  if (slot.judge) on_report = [this, &slot]() { return judge(slot); };
   slot.reporter = std::make_unique<StorageReporter>(study_, slot.trial, clock_,
-                                                    options_.interrupted, spent_);
+                                                    options_.interrupted, spent_, slot.watch,
+                                                    std::move(on_report));
+  if (auto ok = slot.reporter->load_earlier_energy(); !ok) {
+    slots_.pop_back();
+    return ok;
+  }
   auto run = executor_.start(slot.trial, *slot.reporter);
   if (!run) {
     // It never started: fail it with the reason, so it is not retried forever.

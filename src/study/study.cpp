@@ -6,12 +6,25 @@
 
 namespace greentune {
 
+namespace {
+
+Result<WarmStart> warm_start_of(Storage& storage, const StudyRecord& record,
+                                const SearchSpace& space, double created) {
+  std::vector<std::string> parents = warm_start_parents(record);
+  if (parents.empty()) return WarmStart{};
+  return load_warm_start(storage, parents,
+                         {record.name, record.metric, record.direction, &space, created});
+}
+
+}  // namespace
+
 Study::Study(Storage* storage, StudyRecord record, SearchSpace space,
-             std::unique_ptr<Sampler> sampler)
+             std::unique_ptr<Sampler> sampler, WarmStart warm_start)
     : storage_(storage),
       record_(std::move(record)),
       space_(std::move(space)),
-      sampler_(std::move(sampler)) {}
+      sampler_(std::move(sampler)),
+      warm_start_(std::make_shared<const WarmStart>(std::move(warm_start))) {}
 
 Result<Study> Study::load(Storage& storage, const std::string& name) {
   auto found = storage.find_study(name);
@@ -27,7 +40,10 @@ Result<Study> Study::load(Storage& storage, const std::string& name) {
   if (!space) return tl::unexpected(space.error());
   auto sampler = make_sampler(record.sampler);
   if (!sampler) return tl::unexpected(sampler.error());
-  return Study(&storage, std::move(record), std::move(*space), std::move(*sampler));
+  auto warm = warm_start_of(storage, record, *space, record.created);
+  if (!warm) return tl::unexpected(warm.error());
+  return Study(&storage, std::move(record), std::move(*space), std::move(*sampler),
+               std::move(*warm));
 }
 
 Result<Study> Study::create(Storage& storage, StudyRecord record, double now) {
@@ -36,9 +52,12 @@ Result<Study> Study::create(Storage& storage, StudyRecord record, double now) {
   auto sampler = make_sampler(record.sampler);
   if (!sampler) return tl::unexpected(sampler.error());
   record.created = now;
+  auto warm = warm_start_of(storage, record, *space, now);
+  if (!warm) return tl::unexpected(warm.error());
   auto created = storage.create_study(std::move(record));
   if (!created) return tl::unexpected(created.error());
-  return Study(&storage, std::move(*created), std::move(*space), std::move(*sampler));
+  return Study(&storage, std::move(*created), std::move(*space), std::move(*sampler),
+               std::move(*warm));
 }
 
 Result<Trial> Study::ask(double now, const std::string& worker) {
@@ -47,13 +66,14 @@ Result<Trial> Study::ask(double now, const std::string& worker) {
   if (waiting->has_value()) return std::move(**waiting);
   uint64_t seed = record_.sampler.value("seed", uint64_t{0});
   auto sampler = sampler_;
+  auto warm = warm_start_;
   const SearchSpace& space = space_;
   Direction direction = record_.direction;
   Storage::NewTrial how{TrialState::kRunning, now, worker, sampler->uses_history()};
   return storage_->create_trial(
       record_.id, how,
       [&](int64_t number, const std::vector<Trial>& trials) -> Result<Params> {
-        SampleRequest request{space, direction, trials, number, seed};
+        SampleRequest request{space, direction, trials, number, seed, &warm->trials};
         return sampler->sample(request);
       });
 }

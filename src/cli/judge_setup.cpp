@@ -1,0 +1,162 @@
+#include "cli/judge_setup.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "greentune/pruner.hpp"
+
+namespace greentune::cli {
+namespace {
+
+constexpr double kJoulesPerKwh = 3.6e6;
+
+// The cgroup v2 memory limit of this process, if it has one.
+std::optional<int64_t> cgroup_memory_limit() {
+  std::ifstream in("/sys/fs/cgroup/memory.max");
+  std::string text;
+  if (!(in >> text) || text == "max") return std::nullopt;
+  try {
+    return std::stoll(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<int64_t> physical_memory() {
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long page_size = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return std::nullopt;
+  return static_cast<int64_t>(pages) * page_size;
+}
+
+int64_t usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+// The pruner, the rules and the per-trial budget of one trial attempt.
+class StudyJudge : public TrialJudge {
+ public:
+  StudyJudge(std::shared_ptr<const Pruner> pruner, std::vector<std::unique_ptr<Rule>> rules,
+             std::optional<double> max_energy_j, std::string study)
+      : pruner_(std::move(pruner)), rules_(std::move(rules)), max_energy_j_(max_energy_j),
+        study_(std::move(study)) {}
+
+  Result<std::vector<Verdict>> check(const TrialWatch& watch, const HistoryFn& history) override {
+    std::vector<Verdict> verdicts;
+    if (auto v = check_budget(watch)) verdicts.push_back(std::move(*v));
+    for (auto& rule : rules_) {
+      if (auto v = rule->check(watch)) verdicts.push_back(std::move(*v));
+    }
+    auto pruned = check_pruner(watch, history);
+    if (!pruned) return tl::unexpected(pruned.error());
+    if (*pruned) verdicts.push_back(std::move(**pruned));
+    return verdicts;
+  }
+
+ private:
+  std::optional<Verdict> check_budget(const TrialWatch& watch) {
+    if (!max_energy_j_ || budget_fired_) return std::nullopt;
+    double spent = watch.total_joules();
+    if (spent < *max_energy_j_) return std::nullopt;
+    budget_fired_ = true;
+    Verdict v;
+    v.source = "budget:trial_energy";
+    v.reason = StopReason::kBudget;
+    v.message = fmt::format("spent {:.4g} kWh, the per-trial budget is {:.4g} kWh "
+                            "([trial] max_energy_kwh)",
+                            spent / kJoulesPerKwh, *max_energy_j_ / kJoulesPerKwh);
+    v.data = {{"joules", spent}, {"max_energy_kwh", *max_energy_j_ / kJoulesPerKwh}};
+    return v;
+  }
+
+  // The pruner decides after a report that carried the objective at a step it has not
+  // judged yet.
+  Result<std::optional<Verdict>> check_pruner(const TrialWatch& watch, const HistoryFn& history) {
+    if (!pruner_ || !watch.new_report) return std::optional<Verdict>();
+    auto values = watch.metrics.find(watch.metric);
+    if (values == watch.metrics.end() || values->second.empty()) return std::optional<Verdict>();
+    int64_t step = values->second.back().step;
+    if (last_judged_step_ && step <= *last_judged_step_) return std::optional<Verdict>();
+    last_judged_step_ = step;
+    auto trials = history();
+    if (!trials) return tl::unexpected(trials.error());
+    // The running trial as the pruner sees it: stored params and every value reported.
+    Trial self = *watch.trial;
+    for (const Trial& t : *trials) {
+      if (t.number == watch.trial->number) self = t;
+    }
+    self.intermediate = watch.metrics;
+    PruneContext ctx;
+    ctx.direction = watch.direction;
+    ctx.metric = watch.metric;
+    ctx.trial = &self;
+    ctx.trials = &*trials;
+    ctx.step = step;
+    ctx.study = study_;
+    PruneDecision d = pruner_->decide(ctx);
+    if (!d.prune) return std::optional<Verdict>();
+    Verdict v;
+    v.source = fmt::format("pruner:{}", pruner_->name());
+    v.reason = StopReason::kPruned;
+    v.message = d.message;
+    v.data = d.data;
+    return std::optional(std::move(v));
+  }
+
+  std::shared_ptr<const Pruner> pruner_;
+  std::vector<std::unique_ptr<Rule>> rules_;
+  std::optional<double> max_energy_j_;
+  bool budget_fired_ = false;
+  std::optional<int64_t> last_judged_step_;
+  std::string study_;  // hyperband's brackets hash it with the trial number
+};
+
+}  // namespace
+
+RuleEnvironment rule_environment(const StudySpec& spec) {
+  RuleEnvironment env;
+  if (spec.trial.max_energy_kwh) env.trial_max_energy_j = *spec.trial.max_energy_kwh * kJoulesPerKwh;
+  auto memory = physical_memory();
+  if (auto limit = cgroup_memory_limit(); limit && (!memory || *limit < *memory)) memory = limit;
+  env.memory_limit_bytes = memory;
+  env.cpu_cores = usable_cores();
+  return env;
+}
+
+Result<JudgeFactory> make_judge_factory(const StudySpec& spec, const RuleEnvironment& env) {
+  auto pruner = make_pruner(spec.pruner, spec.trial.max_steps);
+  if (!pruner) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: [pruner] {}", spec.path, pruner.error().message));
+  }
+  for (const RuleSpec& rule : spec.rules) {
+    if (auto ok = validate_rule(rule); !ok) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("{}: [[rules]] {}", spec.path, ok.error().message));
+    }
+  }
+  std::shared_ptr<const Pruner> shared_pruner = std::move(*pruner);
+  std::optional<double> max_energy_j = env.trial_max_energy_j;
+  if (!shared_pruner && spec.rules.empty() && !max_energy_j) return JudgeFactory();
+  return JudgeFactory([shared_pruner, rules = spec.rules, env, max_energy_j,
+                       study = spec.name](const Trial&) -> std::unique_ptr<TrialJudge> {
+    std::vector<std::unique_ptr<Rule>> instances;
+    for (const RuleSpec& r : rules) instances.push_back(make_rule(r, env));
+    return std::make_unique<StudyJudge>(shared_pruner, std::move(instances), max_energy_j,
+                                        study);
+  });
+}
+
+}  // namespace greentune::cli

@@ -1,0 +1,181 @@
+// The rule base, shared helpers and make_rule.
+#include "rules/rule_base.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace greentune {
+namespace rules_internal {
+
+RuleBase::RuleBase(const RuleSpec& spec, const RuleEnvironment& env)
+    : spec_(spec), env_(env), info_(find_rule_info(spec.kind)) {}
+
+std::optional<Verdict> RuleBase::check(const TrialWatch& watch) {
+  if (fired_) return std::nullopt;
+  auto finding = evaluate(watch);
+  if (!finding) return std::nullopt;
+  fired_ = true;
+  Verdict v;
+  v.source = fmt::format("rule:{}", spec_.kind);
+  v.reason = StopReason::kRule;
+  v.stop = spec_.action == "stop";
+  v.message = std::move(finding->message);  // the source names the rule
+  v.data = std::move(finding->data);
+  return v;
+}
+
+const nlohmann::json& RuleBase::param(std::string_view name) const {
+  if (auto it = spec_.params.find(std::string(name)); it != spec_.params.end()) return it->second;
+  for (const auto& p : info_->params) {
+    if (p.name == name) return p.default_value;
+  }
+  static const nlohmann::json none;
+  return none;  // a programming error: every rule reads only its catalog params
+}
+
+double RuleBase::number(std::string_view name) const {
+  const auto& v = param(name);
+  return v.is_number() ? v.get<double>() : 0.0;
+}
+
+int64_t RuleBase::integer(std::string_view name) const {
+  const auto& v = param(name);
+  return v.is_number() ? v.get<int64_t>() : 0;
+}
+
+std::string RuleBase::text(std::string_view name) const {
+  const auto& v = param(name);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+size_t metric_size(const TrialWatch& watch, const std::string& metric) {
+  auto it = watch.metrics.find(metric);
+  return it == watch.metrics.end() ? 0 : it->second.size();
+}
+
+std::vector<StepValue> finite_series(const TrialWatch& watch, const std::string& metric) {
+  std::vector<StepValue> out;
+  auto it = watch.metrics.find(metric);
+  if (it == watch.metrics.end()) return out;
+  const auto& values = it->second;
+  bool sorted =
+      std::is_sorted(values.begin(), values.end(),
+                     [](const StepValue& a, const StepValue& b) { return a.step < b.step; });
+  bool unique = sorted && std::adjacent_find(values.begin(), values.end(),
+                                             [](const StepValue& a, const StepValue& b) {
+                                               return a.step == b.step;
+                                             }) == values.end();
+  if (unique) {
+    for (const auto& sv : values) {
+      if (std::isfinite(sv.value)) out.push_back(sv);
+    }
+    return out;
+  }
+  std::map<int64_t, double> by_step;  // the last reported value of each step
+  for (const auto& sv : values) by_step[sv.step] = sv.value;
+  for (const auto& [step, value] : by_step) {
+    if (std::isfinite(value)) out.push_back({step, value});
+  }
+  return out;
+}
+
+std::string loss_metric(const TrialWatch& watch, const std::string& param) {
+  if (!param.empty()) return param;
+  return watch.direction == Direction::kMinimize ? watch.metric : "loss";
+}
+
+double quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  double pos = q * static_cast<double>(values.size() - 1);
+  auto lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, values.size() - 1);
+  double frac = pos - static_cast<double>(lo);
+  return values[lo] + (values[hi] - values[lo]) * frac;
+}
+
+nlohmann::json number_json(double v) {
+  if (std::isnan(v)) return nullptr;
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+std::string num(double v) { return fmt::format("{:.4g}", v); }
+
+bool on_gpu(const SystemSample& s) { return s.gpu_memory_bytes > 0 || s.gpu_utilization > 0.0; }
+
+std::vector<const SystemSample*> sample_window(const TrialWatch& watch, double window_s,
+                                               double warmup_s) {
+  std::vector<const SystemSample*> out;
+  if (watch.samples.empty()) return out;
+  double last = watch.samples.back().time;
+  if (last - watch.started < warmup_s + window_s) return out;
+  double from = std::max(last - window_s, watch.started + warmup_s);
+  for (auto it = watch.samples.rbegin(); it != watch.samples.rend(); ++it) {
+    if (it->time <= last - window_s) break;
+    if (it->time >= from) out.push_back(&*it);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+// Optimal string alignment distance (a transposition of neighbours counts one).
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::optional<std::string> closest_name(std::string_view name,
+                                        const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  size_t best_distance = 4;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(name, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace rules_internal
+
+std::unique_ptr<Rule> make_rule(const RuleSpec& spec, const RuleEnvironment& env) {
+  using namespace rules_internal;
+  static const std::map<std::string, RuleFactory> factories = {
+      {"loss_not_decreasing", make_loss_not_decreasing},
+      {"overfit", make_overfit},
+      {"overtraining", make_overtraining},
+      {"nan_or_exploding", make_nan_or_exploding},
+      {"vanishing_gradient", make_vanishing_gradient},
+      {"stalled", make_stalled},
+      {"max_initialization_time", make_max_initialization_time},
+      {"low_gpu_utilization", make_low_gpu_utilization},
+      {"cpu_bottleneck", make_cpu_bottleneck},
+      {"memory_pressure", make_memory_pressure},
+      {"energy_forecast", make_energy_forecast},
+  };
+  auto it = factories.find(spec.kind);
+  if (it == factories.end()) return nullptr;  // REQUIRES validate_rule: not reached
+  return it->second(spec, env);
+}
+
+}  // namespace greentune
