@@ -6,6 +6,7 @@
 // values given with trial.report(value, step) followed by trial.should_prune(), and, for
 // ASHA and Hyperband, every trial asked up front and reports interleaved in the order
 // the test uses (a pruned trial is told PRUNED and reports no more).
+// src/pruning/testdata/optuna_expected.py computes them all again.
 #include "greentune/pruner.hpp"
 
 #include <gtest/gtest.h>

@@ -79,7 +79,7 @@ struct Rungs {
 std::vector<double> rung_values(const StepValues& values, const Rungs& rungs);
 
 // One successive-halving decision of a trial against `others` (the trials it competes
-// with, not itself).  `name` goes into nothing but the message context.
+// with, not itself).
 PruneDecision successive_halving_decide(const PruneContext& ctx, const Rungs& rungs,
                                         const std::vector<const Trial*>& others);
 

@@ -97,7 +97,7 @@ PruneDecision successive_halving_decide(const PruneContext& ctx, const Rungs& ru
     const bool minimize = ctx.direction == Direction::kMinimize;
     const double cutoff = minimize ? competing[index] : competing[n - 1 - index];
     const bool promotable = minimize ? value <= cutoff : value >= cutoff;
-    d.data["reference"] = cutoff;
+    d.data["reference"] = num_json(cutoff);
     d.data["n"] = n;
     if (!promotable) {
       d.prune = true;
