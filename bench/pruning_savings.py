@@ -388,10 +388,14 @@ def main():
                    help="copies of each data row (jittered): an epoch this many times longer "
                         "than the example's, as epochs are in real work; 1: the example's data")
     p.add_argument("--no-optuna", action="store_true")
+    p.add_argument("--no-greentune", action="store_true",
+                   help="run only the Optuna arms (e.g. beside a --no-optuna run; join the "
+                        "two outputs with --from-json a.json,b.json)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--keep", help="keep the study files and databases in this directory")
-    p.add_argument("--from-json", help="tabulate the runs of an earlier --json output again "
-                                       "(e.g. at another --target) instead of running")
+    p.add_argument("--from-json", help="tabulate the runs of earlier --json outputs again "
+                                       "(e.g. at another --target; several, comma-separated, "
+                                       "are joined) instead of running")
     args = p.parse_args()
     args.seeds = [int(s) for s in args.seeds.split(",")]
     pruners = args.pruners.split(",")
@@ -399,11 +403,15 @@ def main():
         parse_arm(arm)
     binary = os.path.abspath(args.greentune)
     if args.from_json:
-        with open(args.from_json, encoding="utf-8") as f:
-            earlier = json.load(f)
-        for key in ("epochs", "trials", "augment", "seeds"):
-            setattr(args, key, earlier["settings"][key])
-        report(earlier["runs"], args, earlier["settings"]["optuna_joules_per_cpu_s"])
+        runs = []
+        for path in args.from_json.split(","):
+            with open(path, encoding="utf-8") as f:
+                earlier = json.load(f)
+            for key in ("epochs", "trials", "augment", "seeds"):
+                setattr(args, key, earlier["settings"][key])
+            runs += earlier["runs"]
+        # Optuna's kWh again, at the joules per CPU-second of all greentune runs joined.
+        report(runs, args, estimate_optuna_kwh(runs))
         return
     if not os.access(binary, os.X_OK):
         sys.exit(f"no greentune binary at {binary}; build it or pass its path")
@@ -422,12 +430,13 @@ def main():
         for seed in args.seeds:
             budget_kwh = budget_cpu_s = None
             for pruner in pruners:
-                r = run_greentune(binary, template, pruner, seed, args, workdir, budget_kwh)
-                results.append(r)
-                print(f"greentune {pruner} seed {seed}: {r['trials']} trials, "
-                      f"{r['cpu_s']:.1f} CPU-s, best {r['best']}", file=sys.stderr)
-                if pruner == "none":
-                    budget_kwh = r["report_kwh"]
+                if not args.no_greentune:
+                    r = run_greentune(binary, template, pruner, seed, args, workdir, budget_kwh)
+                    results.append(r)
+                    print(f"greentune {pruner} seed {seed}: {r['trials']} trials, "
+                          f"{r['cpu_s']:.1f} CPU-s, best {r['best']}", file=sys.stderr)
+                    if pruner == "none":
+                        budget_kwh = r["report_kwh"]
                 if not args.no_optuna:
                     r = run_optuna(pruner, seed, args, workdir, budget_cpu_s)
                     results.append(r)

@@ -155,6 +155,16 @@ TEST_F(BadInputTest, SameNameWithAnotherSpaceIsRefused) {
                   "give the study a new name ([study] name or --study) to start afresh");
 }
 
+TEST_F(BadInputTest, ADroppedSamplerLineOnAStoredStudySaysHowToContinue) {
+  // A study stored with sampler random, resumed with a file that omits it (the default is
+  // auto): refused, saying which line continues it.
+  expect_bad_file(good_with("sampler = \"random\"\n", ""),
+                  "bad.toml: study \"b\" already exists in this storage with sampler random, "
+                  "but the file says auto (the default); to continue it, write [search] "
+                  "sampler = \"random\"; to start afresh, give the study a new name ([study] "
+                  "name or --study)");
+}
+
 TEST_F(BadInputTest, AskWithDuplicateParameterInSpace) {
   expect_bad_command({"ask", "--study", "q", "--space",
                       R"({"a": {"type": "float", "low": 0, "high": 1}, "a": {"type": "int", "low": 0, "high": 1}})"},

@@ -52,7 +52,15 @@ Status check_same(const StudyRecord& stored, const StudySpec& spec) {
     return differs("search space", diff->first, diff->second);
   }
   std::string sampler = stored.sampler.value("name", "");
-  if (sampler != spec.search.sampler) return differs("sampler", sampler, spec.search.sampler);
+  if (sampler != spec.search.sampler) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: study \"{}\" already exists in this storage with sampler "
+                                  "{}, but the file says {}{}; to continue it, write [search] "
+                                  "sampler = \"{}\"; to start afresh, give the study a new name "
+                                  "([study] name or --study)",
+                                  spec.path, spec.name, sampler, spec.search.sampler,
+                                  spec.search.sampler == "auto" ? " (the default)" : "", sampler));
+  }
   uint64_t seed = stored.sampler.value("seed", uint64_t{0});
   if (spec.search.seed && seed != *spec.search.seed) {
     return differs("seed", std::to_string(seed), std::to_string(*spec.search.seed));

@@ -212,3 +212,27 @@ TEST_F(JudgeHookTest, AResumedTrialKeepsTheEnergyOfItsEarlierAttempts) {
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+TEST_F(JudgeHookTest, ATrialThatReachedItsLastStepCountsAsComplete) {
+  // The judge stops at the last step (loss 1 at step 9 = max_steps 9): nothing was left
+  // to save, and the trial's result is a full one.
+  CountdownTrainer trainer;
+  TuneOptions o = options();
+  o.max_steps = 9;
+  o.judge = [](const Trial&) { return std::make_unique<LossJudge>(1.0, true, nullptr); };
+  auto result = run_study(*study_, trainer, o);
+  ASSERT_TRUE(result) << result.error().message;
+  std::vector<Trial> trials = study_->trials().value();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::kComplete);
+  EXPECT_DOUBLE_EQ(*trials[0].value, 1.0);
+  std::vector<Event> all = storage_->events(study_->id()).value();
+  EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                          [](const Event& e) { return e.kind == "trial_ran_to_the_end"; }));
+}
+
+}  // namespace
+}  // namespace greentune

@@ -220,6 +220,7 @@ class Loop {
   Status check_completion_now(bool full);
   Status start_one();
   Status judge(Slot& slot);
+  Status ran_to_the_end(const Slot& slot, TrialOutcome& outcome, double now);
   void stop_all(StopReason reason, const std::string& why);
 
   Study& study_;
@@ -301,6 +302,26 @@ Status Loop::judge(Slot& slot) {
   return {};
 }
 
+// A trial a judge stopped may have reached its last step before the signal arrived (a
+// verdict at step 38 of 40 lands as the program finishes): it ran in full, so it counts
+// as complete, with its result.
+Status Loop::ran_to_the_end(const Slot& slot, TrialOutcome& outcome, double now) {
+  if (!slot.stopped_by_judge || outcome.state != TrialState::kPruned || !options_.max_steps) {
+    return {};
+  }
+  auto values = slot.watch.metrics.find(options_.metric);
+  if (values == slot.watch.metrics.end() || values->second.empty() ||
+      values->second.back().step < *options_.max_steps) {
+    return {};
+  }
+  outcome.state = TrialState::kComplete;
+  return record_event(study_.storage(), study_.id(), slot.trial.id, now, "trial_ran_to_the_end",
+                      "info",
+                      fmt::format("trial {} reached its last step ({}) before it could be "
+                                  "stopped: it counts as complete",
+                                  slot.trial.number, values->second.back().step));
+}
+
 Status Loop::poll_running() {
   for (auto it = slots_.begin(); it != slots_.end();) {
     auto outcome = it->run->poll();
@@ -317,6 +338,7 @@ Status Loop::poll_running() {
       ++it;
       continue;
     }
+    if (auto ok = ran_to_the_end(*it, **outcome, now); !ok) return ok;
     if (auto ok = finish(study_, it->trial, **outcome, options_.metric, now); !ok) return ok;
     if (auto s = spent_.find(it->trial.id); s != spent_.end()) s->second.finished = now;
     if (auto ok = flush_wall(); !ok) return ok;
