@@ -1,5 +1,7 @@
 #include "config/messages.hpp"
 
+#include "text/names.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -38,26 +40,6 @@ void append_escaped(std::string& out, char c) {
   } else {
     out += c;
   }
-}
-
-// Optimal string alignment distance.  Names are short; long input is cut first so that a
-// hostile file cannot make this quadratic in its size.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  a = a.substr(0, 64);
-  b = b.substr(0, 64);
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
 }
 
 std::string styled(std::string_view name, NameStyle style) {
@@ -101,16 +83,9 @@ std::string describe_number(double v) {
 
 std::optional<std::string_view> closest_name(std::string_view name,
                                              std::span<const std::string_view> candidates) {
-  std::optional<std::string_view> best;
-  size_t best_distance = kMaxSuggestDistance + 1;
-  for (std::string_view candidate : candidates) {
-    size_t distance = edit_distance(name, candidate);
-    if (distance < best_distance) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
+  auto i = text::closest_index(name, candidates, kMaxSuggestDistance);
+  if (!i) return std::nullopt;
+  return candidates[*i];
 }
 
 std::string unknown_name_hint(std::string_view name, std::span<const std::string_view> candidates,

@@ -30,7 +30,4 @@ std::string to_lower(std::string_view text);
 // control characters escaped, cut to 64 bytes.
 std::string quote_text(std::string_view text);
 
-// Levenshtein distance (insert, delete, substitute: 1 each).
-size_t edit_distance(std::string_view a, std::string_view b);
-
 }  // namespace greentune::carbon_csv

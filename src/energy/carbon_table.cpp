@@ -11,6 +11,7 @@
 #include "energy/carbon_csv.hpp"
 #include "energy/carbon_data.hpp"
 #include "greentune/carbon.hpp"
+#include "text/names.hpp"
 
 namespace greentune {
 namespace {
@@ -172,8 +173,8 @@ std::vector<std::string> closest_keys(std::string_view key) {
   size_t limit = std::max<size_t>(2, wanted.size() / 3);
   std::vector<std::tuple<size_t, std::string>> near;
   for (const auto& r : grid_regions()) {
-    size_t d = std::min(carbon_csv::edit_distance(wanted, to_lower(r.key)),
-                        carbon_csv::edit_distance(wanted, to_lower(r.region)));
+    size_t d = std::min(text::edit_distance(wanted, to_lower(r.key)),
+                        text::edit_distance(wanted, to_lower(r.region)));
     if (wanted.size() >= 3 && to_lower(r.location).find(wanted) != std::string::npos) {
       d = std::min<size_t>(d, 1);
     }

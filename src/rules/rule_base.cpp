@@ -1,6 +1,8 @@
 // The rule base, shared helpers and make_rule.
 #include "rules/rule_base.hpp"
 
+#include "text/names.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -121,39 +123,11 @@ std::vector<const SystemSample*> sample_window(const TrialWatch& watch, double w
   return out;
 }
 
-namespace {
-
-// Optimal string alignment distance (a transposition of neighbours counts one).
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-}  // namespace
-
 std::optional<std::string> closest_name(std::string_view name,
                                         const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  size_t best_distance = 4;
-  for (const auto& c : candidates) {
-    size_t d = edit_distance(name, c);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best;
+  auto i = text::closest_index(name, candidates);
+  if (!i) return std::nullopt;
+  return candidates[*i];
 }
 
 }  // namespace rules_internal
