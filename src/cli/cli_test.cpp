@@ -314,3 +314,81 @@ command = ["/bin/sh", "{}"]
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+// examples/sgd/early_stopping.toml as shipped: the median pruner stops some trials, each
+// with its reason and before its last epoch, and the summary counts what that saved.
+TEST_F(CliTest, EarlyStoppingExamplePrunesAndCountsTheSavings) {
+  std::string study = std::string(GREENTUNE_SOURCE_DIR) + "/examples/sgd/early_stopping.toml";
+  auto r = gt({"tune", study, "--json", "--quiet", "--runs-dir", dir_.file("runs")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["stopped_because"], "target") << r.out;
+  int pruned = 0;
+  for (const auto& t : trials_json("breast-cancer-sgd-pruned")) {
+    if (t["state"] != "pruned") {
+      EXPECT_EQ(t["state"], "complete") << t.dump();
+      continue;
+    }
+    ++pruned;
+    EXPECT_NE(t["stop_reason"].get<std::string>().find("pruner:median"), std::string::npos)
+        << t.dump();
+    EXPECT_LT(t["intermediate"]["val_loss"].back()[0].get<int>(), 30) << t.dump();
+  }
+  EXPECT_GE(pruned, 1);
+  EXPECT_EQ(j["saved"]["trials_stopped_early"], pruned) << j["saved"].dump();
+  EXPECT_GT(j["saved"]["kwh"].get<double>(), 0.0);
+}
+
+// Pruning with several trials at once: every decision compares with the complete trials
+// of that moment; the study runs to its budget with some trials pruned and none failed.
+TEST_F(CliTest, PrunersWorkWithConcurrentTrials) {
+  std::string sgd = std::string(GREENTUNE_SOURCE_DIR) + "/examples/sgd";
+  auto file = write_study("c.toml", fmt::format(R"([study]
+name = "conc"
+direction = "minimize"
+metric = "val_loss"
+
+[budget]
+max_trials = 16
+concurrency = 3
+
+[search]
+sampler = "random"
+seed = 5
+
+[search.space]
+lr = {{ type = "float", low = 1e-4, high = 1.0, log = true }}
+l2 = {{ type = "float", low = 1e-6, high = 1e-1, log = true }}
+
+[pruner]
+kind = "asha"
+min_resource = 2
+reduction_factor = 2
+
+[trial]
+command = ["python3", "train_sgd.py", "--lr", "{{lr}}", "--l2", "{{l2}}", "--epochs", "16",
+           "--epoch-delay", "0.02"]
+cwd = "{}"
+max_steps = 16
+)",
+                                                 sgd));
+  auto r = gt({"tune", file, "--json", "--quiet", "--runs-dir", dir_.file("runs")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["n_trials"], 16);
+  EXPECT_EQ(j["states"]["failed"], 0) << r.out;
+  EXPECT_GE(j["states"]["pruned"].get<int>(), 1) << r.out;
+  EXPECT_GE(j["states"]["complete"].get<int>(), 1) << r.out;
+  for (const auto& t : trials_json("conc")) {
+    if (t["state"] != "pruned") continue;
+    // ASHA stops at a rung (2, 4, 8) or soon after, never at the last epoch.
+    EXPECT_LT(t["intermediate"]["val_loss"].back()[0].get<int>(), 16) << t.dump();
+    EXPECT_NE(t["stop_reason"].get<std::string>().find("pruner:asha"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace greentune

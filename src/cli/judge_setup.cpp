@@ -81,15 +81,23 @@ class StudyJudge : public TrialJudge {
     return v;
   }
 
-  // The pruner decides after a report that carried the objective at a step it has not
-  // judged yet.
+  // The pruner decides at every step this attempt reported the objective at, in order,
+  // as if it had seen each report on its own: several reports read in one poll get the
+  // same decisions as reports read one by one, so a seeded study prunes the same trials
+  // however fast the machine is.
   Result<std::optional<Verdict>> check_pruner(const TrialWatch& watch, const HistoryFn& history) {
     if (!pruner_ || !watch.new_report) return std::optional<Verdict>();
     auto values = watch.metrics.find(watch.metric);
     if (values == watch.metrics.end() || values->second.empty()) return std::optional<Verdict>();
-    int64_t step = values->second.back().step;
-    if (last_judged_step_ && step <= *last_judged_step_) return std::optional<Verdict>();
-    last_judged_step_ = step;
+    std::vector<int64_t> steps;
+    for (size_t i = next_report_; i < watch.reports.size(); ++i) {
+      int64_t step = watch.reports[i].step;
+      bool has_value = std::any_of(values->second.begin(), values->second.end(),
+                                   [step](const StepValue& v) { return v.step == step; });
+      if (has_value && (steps.empty() || steps.back() != step)) steps.push_back(step);
+    }
+    next_report_ = watch.reports.size();
+    if (steps.empty()) return std::optional<Verdict>();
     auto trials = history();
     if (!trials) return tl::unexpected(trials.error());
     // The running trial as the pruner sees it: stored params and every value reported.
@@ -103,9 +111,13 @@ class StudyJudge : public TrialJudge {
     ctx.metric = watch.metric;
     ctx.trial = &self;
     ctx.trials = &*trials;
-    ctx.step = step;
     ctx.study = study_;
-    PruneDecision d = pruner_->decide(ctx);
+    PruneDecision d;
+    for (int64_t step : steps) {
+      ctx.step = step;
+      d = pruner_->decide(ctx);
+      if (d.prune) break;
+    }
     if (!d.prune) return std::optional<Verdict>();
     Verdict v;
     v.source = fmt::format("pruner:{}", pruner_->name());
@@ -119,7 +131,7 @@ class StudyJudge : public TrialJudge {
   std::vector<std::unique_ptr<Rule>> rules_;
   std::optional<double> max_energy_j_;
   bool budget_fired_ = false;
-  std::optional<int64_t> last_judged_step_;
+  size_t next_report_ = 0;  // watch.reports before this one were judged
   std::string study_;  // hyperband's brackets hash it with the trial number
 };
 

@@ -285,7 +285,7 @@ Status Loop::judge(Slot& slot) {
     data["source"] = v.source;
     data["reason"] = to_string(v.reason);
     data["action"] = v.stop ? "stop" : "warn";
-    if (auto step = slot.watch.last_step()) data["step"] = *step;
+    if (auto step = slot.watch.last_step(); step && !data.contains("step")) data["step"] = *step;
     auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, slot.watch.now, "verdict",
                            v.stop ? "info" : "warning",
                            fmt::format("trial {}: {}: {}{}", slot.trial.number, v.source,
