@@ -241,9 +241,10 @@ Status validate_rule(const RuleSpec& spec) {
   }
   std::vector<std::string> names;
   for (const auto& p : info->params) names.push_back(p.name);
-  for (const auto& [name, value] : spec.params) {
+  for (const auto& [param_name, value] : spec.params) {
+    const std::string& name = param_name;  // a lambda cannot capture a binding (C++20, clang 14)
     auto it = std::find_if(info->params.begin(), info->params.end(),
-                           [&](const RuleParamInfo& p) { return p.name == name; });
+                           [&name](const RuleParamInfo& p) { return p.name == name; });
     if (it == info->params.end()) {
       auto close = rules_internal::closest_name(name, names);
       return fail(fmt::format("rule {}: unknown param \"{}\"; {}", spec.kind, name,
