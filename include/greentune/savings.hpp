@@ -1,6 +1,7 @@
 // What stopping trials early saved: for each trial a verdict stopped (pruner, debugger
 // rule or per-trial budget), the energy it would have spent to finish, estimated as its
-// energy per step so far times the steps it had left.  Part of the study summary
+// energy per step so far (or the complete trials' median energy per step when lower: a
+// trial stopped early spent much of its energy starting up) times the steps it had left.  Part of the study summary
 // ("saved" in `report --json`, a "saved" line in the text).
 #pragma once
 
@@ -25,7 +26,8 @@ struct TrialSaving {
   int64_t steps_done = 0;  // 0 when it reported no step (nothing estimated)
   int64_t steps_left = 0;
   double joules_spent = 0.0;  // all components, as stored
-  double joules_saved = 0.0;  // joules_spent / steps_done * steps_left
+  // min(joules_spent / steps_done, Savings::complete_joules_per_step) * steps_left
+  double joules_saved = 0.0;
   // When the saved energy would have been spent: from the trial's end for as long again
   // per step as it ran (for CO2e with an intensity that changes over time).
   double t0 = 0.0;
@@ -36,6 +38,9 @@ struct Savings {
   std::vector<TrialSaving> trials;   // by trial number
   std::optional<int64_t> max_steps;  // the steps a trial runs when not stopped
   std::string max_steps_from;        // "[trial] max_steps" | "the longest complete trial" | ""
+  // The median energy per step of the complete trials (start-up included), if any: a
+  // stopped trial's steps left are charged at no more than this.
+  std::optional<double> complete_joules_per_step;
   double joules() const;
   int64_t not_estimated() const;  // stopped trials without a step or without energy
   // How it was estimated, one sentence for people.

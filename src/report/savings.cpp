@@ -67,8 +67,10 @@ std::string Savings::method() const {
            "trial runs";
   }
   return fmt::format(
-      "for each trial stopped early by a pruner, rule or budget verdict: its "
-      "energy per step so far x the steps it had left of {} ({})",
+      "for each trial stopped early by a pruner, rule or budget verdict: its energy per step "
+      "so far, or the median energy per step of the complete trials where that is lower (a "
+      "trial stopped after a few steps spent most of its energy starting up), x the steps it "
+      "had left of {} ({})",
       *max_steps, max_steps_from);
 }
 
@@ -101,6 +103,29 @@ Savings estimate_savings(const std::vector<Trial>& trials,
         source != e.data.end() && source->is_string() ? source->get<std::string>() : "unknown";
     stopped.emplace(*e.trial_id, text);
   }
+  auto joules_of = [&energy](const Trial& t) {
+    double j = 0.0;
+    if (auto e = energy.find(t.id); e != energy.end()) {
+      for (const EnergyRecord& r : e->second) j += r.joules;
+    }
+    return j;
+  };
+  // What a step costs a trial that ran to its end: start-up spread over all its steps.
+  std::vector<double> complete_per_step;
+  for (const Trial& t : trials) {
+    int64_t steps = steps_done(t, metric);
+    double j = joules_of(t);
+    if (t.state == TrialState::kComplete && steps > 0 && j > 0) {
+      complete_per_step.push_back(j / static_cast<double>(steps));
+    }
+  }
+  std::optional<double> reference;
+  if (!complete_per_step.empty()) {
+    auto mid = complete_per_step.begin() + static_cast<std::ptrdiff_t>(complete_per_step.size() / 2);
+    std::nth_element(complete_per_step.begin(), mid, complete_per_step.end());
+    reference = *mid;
+    s.complete_joules_per_step = reference;
+  }
   for (const Trial& t : trials) {
     auto it = stopped.find(t.id);
     if (it == stopped.end() || t.state == TrialState::kComplete) continue;
@@ -108,15 +133,15 @@ Savings estimate_savings(const std::vector<Trial>& trials,
     saving.trial = t.number;
     saving.source = it->second;
     saving.steps_done = steps_done(t, metric);
-    if (auto e = energy.find(t.id); e != energy.end()) {
-      for (const EnergyRecord& r : e->second) saving.joules_spent += r.joules;
-    }
+    saving.joules_spent = joules_of(t);
     saving.t0 = saving.t1 = t.finished.value_or(now);
     if (s.max_steps && saving.steps_done > 0) {
       saving.steps_left = std::max<int64_t>(0, *s.max_steps - saving.steps_done);
       const double fraction =
           static_cast<double>(saving.steps_left) / static_cast<double>(saving.steps_done);
-      saving.joules_saved = saving.joules_spent * fraction;
+      double per_step = saving.joules_spent / static_cast<double>(saving.steps_done);
+      if (reference) per_step = std::min(per_step, *reference);
+      saving.joules_saved = per_step * static_cast<double>(saving.steps_left);
       if (t.started) saving.t1 = saving.t0 + std::max(0.0, saving.t0 - *t.started) * fraction;
     }
     s.trials.push_back(std::move(saving));
@@ -134,7 +159,8 @@ Result<Savings> study_savings(Storage& storage, const StudyRecord& study,
   }
   std::map<int64_t, std::vector<EnergyRecord>> energy;
   for (const Trial& t : trials) {
-    if (!stopped.contains(t.id)) continue;  // only stopped trials' energy is needed
+    // Stopped trials, and complete ones (their energy per step is the reference).
+    if (!stopped.contains(t.id) && t.state != TrialState::kComplete) continue;
     auto records = storage.trial_energy(t.id);
     if (!records) return tl::unexpected(records.error());
     energy[t.id] = std::move(*records);
@@ -160,6 +186,9 @@ nlohmann::json savings_json(const Savings& s,
           {"trials_stopped_early", s.trials.size()},
           {"not_estimated", s.not_estimated()},
           {"max_steps", s.max_steps ? nlohmann::json(*s.max_steps) : nlohmann::json(nullptr)},
+          {"complete_joules_per_step", s.complete_joules_per_step
+                                           ? nlohmann::json(*s.complete_joules_per_step)
+                                           : nlohmann::json(nullptr)},
           {"by_source", by_source},
           {"method", s.method()}};
 }

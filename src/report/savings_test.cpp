@@ -36,9 +36,11 @@ std::vector<EnergyRecord> joules(double cpu, double dram = 0.0) {
 }
 
 TEST(Savings, EnergyPerStepTimesStepsLeft) {
-  // max_steps 40.  Trial 1 stopped after 4 steps having spent 100 J: 25 J/step x 36 left
-  // = 900 J.  Trial 2 stopped after 10 steps (0..9, counted from 0) with 50 J: 5 J/step x
-  // 30 = 150 J.  Trial 3 got a warning only; trial 4 a stop verdict but it completed.
+  // max_steps 40; the complete trials spent 400 J over 40 steps: 10 J/step.  Trial 1
+  // stopped after 4 steps having spent 100 J: 25 J/step of its own (mostly start-up), so
+  // the complete trials' 10 J/step x 36 left = 360 J.  Trial 2 stopped after 10 steps
+  // (0..9, counted from 0) with 50 J: 5 J/step x 30 = 150 J.  Trial 3 got a warning only;
+  // trial 4 a stop verdict but it completed.
   std::vector<Trial> trials = {
       trial(0, TrialState::kComplete, 1, 40), trial(1, TrialState::kPruned, 1, 4, 1000.0, 1004.0),
       trial(2, TrialState::kPruned, 0, 9), trial(3, TrialState::kPruned, 1, 5),
@@ -59,37 +61,41 @@ TEST(Savings, EnergyPerStepTimesStepsLeft) {
   EXPECT_EQ(s.trials[0].steps_done, 4);
   EXPECT_EQ(s.trials[0].steps_left, 36);
   EXPECT_DOUBLE_EQ(s.trials[0].joules_spent, 100.0);
-  EXPECT_DOUBLE_EQ(s.trials[0].joules_saved, 900.0);
+  EXPECT_DOUBLE_EQ(s.trials[0].joules_saved, 360.0);
   // It would have run 4 s x 36 / 4 = 36 s more after its end.
   EXPECT_DOUBLE_EQ(s.trials[0].t0, 1004.0);
   EXPECT_DOUBLE_EQ(s.trials[0].t1, 1040.0);
   EXPECT_EQ(s.trials[1].steps_done, 10);
   EXPECT_DOUBLE_EQ(s.trials[1].joules_saved, 150.0);
   EXPECT_DOUBLE_EQ(s.trials[1].t0, 5000.0);  // no finish time: now
-  EXPECT_DOUBLE_EQ(s.joules(), 1050.0);
+  EXPECT_DOUBLE_EQ(s.joules(), 510.0);
+  ASSERT_TRUE(s.complete_joules_per_step);
+  EXPECT_DOUBLE_EQ(*s.complete_joules_per_step, 10.0);
   EXPECT_EQ(s.not_estimated(), 0);
 
   nlohmann::json j = savings_json(s, [](double joules, double t0, double t1) {
     EXPECT_LE(t0, t1);
     return joules / 3.6e6 * 100.0;  // 100 g/kWh
   });
-  EXPECT_DOUBLE_EQ(j["joules"].get<double>(), 1050.0);
-  EXPECT_DOUBLE_EQ(j["kwh"].get<double>(), 1050.0 / 3.6e6);
-  EXPECT_DOUBLE_EQ(j["co2e_g"].get<double>(), 1050.0 / 3.6e6 * 100.0);
+  EXPECT_DOUBLE_EQ(j["joules"].get<double>(), 510.0);
+  EXPECT_DOUBLE_EQ(j["kwh"].get<double>(), 510.0 / 3.6e6);
+  EXPECT_DOUBLE_EQ(j["co2e_g"].get<double>(), 510.0 / 3.6e6 * 100.0);
+  EXPECT_DOUBLE_EQ(j["complete_joules_per_step"].get<double>(), 10.0);
   EXPECT_EQ(j["trials_stopped_early"], 2);
   EXPECT_EQ(j["max_steps"], 40);
   EXPECT_EQ(j["by_source"]["pruner:asha"]["trials"], 1);
   EXPECT_DOUBLE_EQ(j["by_source"]["rule:overfit"]["kwh"].get<double>(), 150.0 / 3.6e6);
-  EXPECT_EQ(j["method"],
-            "for each trial stopped early by a pruner, rule or budget verdict: its energy per "
-            "step so far x the steps it had left of 40 ([trial] max_steps)");
+  const std::string method =
+      "for each trial stopped early by a pruner, rule or budget verdict: its energy per step "
+      "so far, or the median energy per step of the complete trials where that is lower (a "
+      "trial stopped after a few steps spent most of its energy starting up), x the steps it "
+      "had left of 40 ([trial] max_steps)";
+  EXPECT_EQ(j["method"], method);
 
   nlohmann::json summary = {{"n_trials", 5}, {"saved", j}};
   EXPECT_EQ(savings_text(summary),
-            "saved      0.0002917 kWh (0.0292 g CO2e) by stopping 2 of 5 trials early "
-            "(pruner:asha 1, rule:overfit 1); estimate: for each trial stopped early by a "
-            "pruner, rule or budget verdict: its energy per step so far x the steps it had "
-            "left of 40 ([trial] max_steps)\n");
+            "saved      0.0001417 kWh (0.0142 g CO2e) by stopping 2 of 5 trials early "
+            "(pruner:asha 1, rule:overfit 1); estimate: " + method + "\n");
 }
 
 TEST(Savings, MaxStepsFromTheLongestCompleteTrial) {
