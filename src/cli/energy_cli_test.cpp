@@ -224,3 +224,55 @@ TEST_F(EnergyCliTest, EmissionsCsvToAnUnwritablePlaceFails) {
 
 }  // namespace
 }  // namespace greentune
+
+#include "greentune/storage.hpp"
+
+namespace greentune {
+namespace {
+
+// Right-sizing advice is about the machine the trials ran on, as tune recorded it, not
+// about the machine that prints the report.
+TEST_F(EnergyCliTest, RightSizingUsesTheMachineTuneRecorded) {
+  auto file = write("s.toml", R"([study]
+name = "rs"
+direction = "minimize"
+
+[budget]
+max_trials = 1
+
+[search.space]
+x = { type = "float", low = 0.0, high = 1.0 }
+
+[trial]
+command = ["/bin/sh", "trial.sh"]
+monitor_interval = 0.1
+)");
+  // In a file: braces in the command itself would be taken for {param} placeholders.
+  write("trial.sh", "sleep 0.3; echo '{\"final\": {\"value\": 1}}' >> \"$GREENTUNE_REPORT_FILE\"\n");
+  ASSERT_EQ(gt({"tune", file, "--quiet", "--runs-dir", dir_.file("runs")}).exit_code, 0);
+  auto report = gt({"report", "--study", "rs", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto here = nlohmann::json::parse(report.out)["right_sizing"]["cpu"]["cores"].get<int64_t>();
+  EXPECT_GE(here, 1);
+  {
+    // As if the study had run on a 64-core machine: a later "machine" event wins.
+    auto storage = open_storage("sqlite:///" + db());
+    ASSERT_TRUE(storage) << storage.error().message;
+    auto study = (*storage)->find_study("rs");
+    ASSERT_TRUE(study && *study);
+    Event e;
+    e.study_id = (*study)->id;
+    e.time = unix_now();
+    e.kind = "machine";
+    e.data = {{"host", "big"}, {"cpu_cores", 64}, {"memory_bytes", int64_t{1} << 38}};
+    ASSERT_TRUE((*storage)->add_event(e));
+  }
+  report = gt({"report", "--study", "rs", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto sizing = nlohmann::json::parse(report.out)["right_sizing"];
+  EXPECT_EQ(sizing["cpu"]["cores"], 64) << sizing.dump();
+  EXPECT_EQ(sizing["memory"]["limit_bytes"], int64_t{1} << 38) << sizing.dump();
+}
+
+}  // namespace
+}  // namespace greentune

@@ -164,6 +164,26 @@ Status set_aside_old_runs(const std::string& runs_dir, const std::string& study)
   return {};
 }
 
+// What the trials of this run have to work with (for right-sizing advice read later,
+// perhaps on another machine).
+Status record_machine(Storage& storage, int64_t study_id, const StudySpec& spec) {
+  RuleEnvironment env = rule_environment(spec);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  Event e;
+  e.study_id = study_id;
+  e.time = static_cast<double>(std::time(nullptr));
+  e.kind = "machine";
+  e.message = fmt::format("running on {}: {} cores{}", host, env.cpu_cores,
+                          env.memory_limit_bytes
+                              ? fmt::format(", {:.1f} GiB", static_cast<double>(*env.memory_limit_bytes) /
+                                                                (1 << 30))
+                              : "");
+  e.data = {{"host", host}, {"cpu_cores", env.cpu_cores}};
+  if (env.memory_limit_bytes) e.data["memory_bytes"] = *env.memory_limit_bytes;
+  return storage.add_event(e);
+}
+
 // Sleeps until `when` (unix s); false when interrupted first.
 bool wait_until(double when) {
   while (!g_interrupted.load()) {
@@ -306,6 +326,7 @@ int run(const TuneArgs& args) {
     return 1;
   }
   prepared->notes->print_held_and_go_live();
+  if (auto ok = record_machine(**storage, study->study.id(), spec); !ok) return fail(ok.error());
   TuneOptions options;
   options.completion = spec.completion;
   options.metric = spec.metric;
