@@ -78,6 +78,20 @@ std::string num(double v);
 // True when a sample shows the trial on a GPU (GPU memory held or utilization).
 bool on_gpu(const SystemSample& sample);
 
+// Whether a trial has shown itself on a GPU in any sample so far; looks at each sample
+// once, and never again once it has.
+class GpuUse {
+ public:
+  bool seen(const std::vector<SystemSample>& samples) {
+    for (; !on_gpu_ && next_ < samples.size(); ++next_) on_gpu_ = on_gpu(samples[next_]);
+    return on_gpu_;
+  }
+
+ private:
+  bool on_gpu_ = false;
+  size_t next_ = 0;
+};
+
 // The samples of a window that ends at the last sample: times in (last - window, last]
 // and not before started + warmup.  Empty until the trial has run warmup + window.
 std::vector<const SystemSample*> sample_window(const TrialWatch& watch, double window_s,

@@ -114,10 +114,7 @@ class LowGpuUtilization : public RuleBase {
  protected:
   std::optional<Finding> evaluate(const TrialWatch& w) override {
     if (!samples_.grew(w.samples.size())) return std::nullopt;
-    for (; !on_gpu_ && gpu_seen_ < w.samples.size(); ++gpu_seen_) {
-      on_gpu_ = on_gpu(w.samples[gpu_seen_]);
-    }
-    if (!on_gpu_) return std::nullopt;
+    if (!gpu_.seen(w.samples)) return std::nullopt;
     double window = number("window");
     auto samples = sample_window(w, window, number("warmup"));
     if (samples.size() < 3) return std::nullopt;
@@ -156,8 +153,7 @@ class LowGpuUtilization : public RuleBase {
 
  private:
   Growth samples_;
-  bool on_gpu_ = false;
-  size_t gpu_seen_ = 0;
+  GpuUse gpu_;
 };
 
 class CpuBottleneck : public RuleBase {
@@ -167,10 +163,7 @@ class CpuBottleneck : public RuleBase {
  protected:
   std::optional<Finding> evaluate(const TrialWatch& w) override {
     if (!samples_.grew(w.samples.size())) return std::nullopt;
-    for (; !on_gpu_ && gpu_seen_ < w.samples.size(); ++gpu_seen_) {
-      on_gpu_ = on_gpu(w.samples[gpu_seen_]);
-    }
-    if (!on_gpu_) return std::nullopt;
+    if (!gpu_.seen(w.samples)) return std::nullopt;
     double window = number("window");
     auto samples = sample_window(w, window, number("warmup"));
     if (samples.size() < 3) return std::nullopt;
@@ -207,8 +200,7 @@ class CpuBottleneck : public RuleBase {
 
  private:
   Growth samples_;
-  bool on_gpu_ = false;
-  size_t gpu_seen_ = 0;
+  GpuUse gpu_;
 };
 
 class MemoryPressure : public RuleBase {
