@@ -5,10 +5,13 @@
 // gives, and the program stops soon after.  A healthy program with noisy but improving
 // curves is never stopped by any rule at default settings.
 //
-// low_gpu_utilization and cpu_bottleneck need GPU samples, which greentune does not take
-// yet (no NVML per-process sampling): they are tested on synthetic watches only
-// (src/rules/rules_test.cpp); here they run in the healthy study and must stay quiet.
+// low_gpu_utilization and cpu_bottleneck need a GPU: greentune runs on the fake NVML
+// (src/energy/testdata/fake_nvml.c through LD_LIBRARY_PATH), and the trial program itself
+// writes what the GPU shows (its pid on it, the utilization) to the fake's state file.
+// Everything else is real: the meter's NVML queries, the executor's samples, the rules.
 #include <fmt/format.h>
+#include <sched.h>
+
 #include <set>
 
 #include <gtest/gtest.h>
@@ -115,6 +118,22 @@ elif mode == "healthy":
         check_stop()
         time.sleep(0.02)
     gt.final(val_loss=val)
+elif mode.startswith("gpu_"):
+    # On the GPU (the fake NVML's state file) at `percent` utilization, 1 GiB held.
+    percent = {"gpu_idle": 3, "gpu_starved": 2, "gpu_busy": 95}[mode]
+    state = os.environ["FAKE_NVML_STATE"]
+    with open(state + ".tmp", "w") as f:
+        f.write(f"FakeGPU 250000 {percent} 1073741824 17179869184 {os.getpid()}:1073741824\n")
+    os.replace(state + ".tmp", state)
+    steps = 60 if mode == "gpu_busy" else 400
+    for step in range(1, steps + 1):
+        gt.report(step, val_loss=1.0 / step)
+        check_stop()
+        if mode == "gpu_starved":
+            busy(0.05)  # the CPU is the bottleneck
+        else:
+            time.sleep(0.05)  # waiting on I/O (idle) or on the GPU (busy)
+    gt.final(val_loss=1.0 / steps)
 else:
     sys.exit("unknown mode " + mode)
 )PY";
@@ -131,6 +150,7 @@ class RulesE2eTest : public ::testing::Test {
 
   CommandResult gt(std::vector<std::string> args) {
     args.insert(args.begin(), greentune_binary());
+    args.insert(args.begin(), env_.begin(), env_.end());
     args.push_back("--storage");
     args.push_back(url());
     return run_command(args);
@@ -205,7 +225,16 @@ monitor_interval = 0.2
     return std::stod(m[1].str());
   }
 
+  // Runs greentune on the fake NVML with one idle GPU that nobody uses yet.
+  void use_fake_gpu() {
+    std::string state = dir_.file("nvml-state");
+    testing::write_file(state, "FakeGPU 60000 0 0 17179869184\n");
+    env_ = {"/usr/bin/env", fmt::format("LD_LIBRARY_PATH={}", GREENTUNE_FAKE_NVML_DIR),
+            "FAKE_NVML_STATE=" + state};
+  }
+
   testing::TempDir dir_;
+  std::vector<std::string> env_;  // a prefix: /usr/bin/env VAR=VALUE ...
 };
 
 // The program stops within a few steps of the verdict (it looks at should_stop() after
@@ -334,6 +363,54 @@ TEST_F(RulesE2eTest, TrialForecastOverItsBudgetIsStoppedByEnergyForecast) {
   int64_t step = static_cast<int64_t>(number_in(reason, R"(so far at step ([0-9]+))"));
   EXPECT_GE(step, 10);
   EXPECT_LT(last_step(r.trials[0], "val_loss"), 2000);
+}
+
+// Cores this process may run on, as greentune counts them for cpu_bottleneck.
+int usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  return ::sched_getaffinity(0, sizeof set, &set) == 0 ? std::max(1, CPU_COUNT(&set)) : 1;
+}
+
+TEST_F(RulesE2eTest, GpuWaitingOnInputIsStoppedByLowGpuUtilization) {
+  use_fake_gpu();
+  auto r = run("gpu_idle",
+               "[[rules]]\nkind = \"low_gpu_utilization\"\nwindow = \"2s\"\nwarmup = \"0s\"\n");
+  auto reason = expect_stopped_by(r, "low_gpu_utilization");
+  EXPECT_NE(reason.find("GPU underused: p95 utilization 3% < 70% over the last 2 s"),
+            std::string::npos)
+      << reason;
+  // 400 steps of 50 ms unstopped; stopped within a few seconds of the first GPU sample.
+  EXPECT_LT(r.trials[0]["duration_s"].get<double>(), 8.0);
+  EXPECT_LT(last_step(r.trials[0], "val_loss"), 200);
+  // The samples carry the GPU figures (right-sizing reads them too).
+  EXPECT_GT(r.summary["gpu_hours"].get<double>(), 0.0) << r.summary.dump();
+}
+
+TEST_F(RulesE2eTest, GpuWaitingOnABusyCpuIsStoppedByCpuBottleneck) {
+  use_fake_gpu();
+  // One busy core must count as saturated whatever the machine has.
+  auto r = run("gpu_starved",
+               fmt::format("[[rules]]\nkind = \"cpu_bottleneck\"\nwindow = \"2s\"\n"
+                           "warmup = \"0s\"\ncpu_threshold = {}\n",
+                           0.5 / usable_cores()));
+  auto reason = expect_stopped_by(r, "cpu_bottleneck");
+  EXPECT_NE(reason.find("CPU bottleneck: in "), std::string::npos) << reason;
+  EXPECT_NE(reason.find("the GPU was below 10%"), std::string::npos) << reason;
+  EXPECT_LT(r.trials[0]["duration_s"].get<double>(), 8.0);
+}
+
+TEST_F(RulesE2eTest, BusyGpuIsNotStoppedByTheGpuRules) {
+  use_fake_gpu();
+  // The warm-up covers Python's start, before the program is on the GPU.
+  auto r = run("gpu_busy",
+               "[[rules]]\nkind = \"low_gpu_utilization\"\nwindow = \"1s\"\n"
+               "warmup = \"1.5s\"\nthreshold_p5 = 0.1\n\n"
+               "[[rules]]\nkind = \"cpu_bottleneck\"\nwindow = \"1s\"\nwarmup = \"1.5s\"\n");
+  ASSERT_EQ(r.trials.size(), 1u);
+  EXPECT_EQ(r.trials[0]["state"], "complete") << r.trials[0].dump();
+  EXPECT_EQ(last_step(r.trials[0], "val_loss"), 60);
+  EXPECT_EQ(r.tune.err.find("rule:"), std::string::npos) << r.tune.err;
 }
 
 TEST_F(RulesE2eTest, HealthyNoisyProgramIsNeverStoppedByAnyRuleAtDefaults) {

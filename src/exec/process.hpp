@@ -58,6 +58,7 @@ struct TreeSample {
   int64_t io_read_bytes = 0;  // cumulative (read_bytes of /proc/PID/io where readable)
   int64_t io_write_bytes = 0;
   int processes = 0;  // live ones (zombies count only for CPU and I/O)
+  std::vector<int> pids;  // the live ones' pids (to find the GPUs they run on)
 };
 
 class TrialProcess {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -153,6 +154,30 @@ std::string tail_lines(const fs::path& path, int n) {
   return text.substr(start);
 }
 
+// The GPUs a trial is given by CUDA_VISIBLE_DEVICES=0,2 in [trial] env, as NVML indices
+// (CUDA_DEVICE_ORDER=PCI_BUS_ID order).  Only the study's own setting counts: one inherited
+// from the shell that started greentune says nothing about which trial uses which GPU.
+// CUDA reads the list up to its first entry that is not a number (a UUID, -1): so does this.
+std::vector<int> visible_gpus(const std::map<std::string, std::string>& env) {
+  std::vector<int> gpus;
+  auto it = env.find("CUDA_VISIBLE_DEVICES");
+  if (it == env.end()) return gpus;
+  std::string_view rest = it->second;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view entry = rest.substr(0, comma);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    int index = -1;
+    auto [end, ec] = std::from_chars(entry.data(), entry.data() + entry.size(), index);
+    if (ec != std::errc() || end != entry.data() + entry.size() || index < 0) break;
+    gpus.push_back(index);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return gpus;
+}
+
 std::string describe_exit(const exec::ExitInfo& e) {
   if (e.exited) return fmt::format("exited with code {}", e.exit_code);
   return fmt::format("killed by signal {} ({})", e.signal, strsignal(e.signal));
@@ -172,6 +197,7 @@ class ProcessTrial : public RunningTrial {
         lines_(std::move(lines)),
         started_(clock.monotonic()),
         last_sample_(started_ - options.monitor_interval_s),  // the first poll samples
+        gpu_indices_(visible_gpus(options.env)),
         trial_id_(trial_id),
         metering_(std::move(metering)) {}
 
@@ -184,10 +210,16 @@ class ProcessTrial : public RunningTrial {
     if (metering_) metering_->add(this);
   }
 
-  // What the energy accountant needs of this trial at a reading.
+  // What the energy accountant needs of this trial at a reading: the pids of all its live
+  // processes (a GPU is often driven by a child, e.g. a data loader's parent), and the
+  // GPUs [trial] env gives it.
   TrialUsage usage() const {
-    return TrialUsage{trial_id_, last_cpu_, last_rss_, {static_cast<int>(process_->pid())}, {}};
+    std::vector<int> pids = last_pids_;
+    if (pids.empty()) pids.push_back(static_cast<int>(process_->pid()));
+    return TrialUsage{trial_id_, last_cpu_, last_rss_, std::move(pids), gpu_indices_};
   }
+  // Its GPUs' utilization and memory at the meter's last reading, for the next samples.
+  void set_gpu_usage(const TrialGpuUsage& gpu) { gpu_ = gpu; }
   TrialReporter& reporter() const { return reporter_; }
   int64_t trial_id() const { return trial_id_; }
 
@@ -263,6 +295,9 @@ class ProcessTrial : public RunningTrial {
     s.threads = tree.threads;
     s.io_read_bytes = tree.io_read_bytes;
     s.io_write_bytes = tree.io_write_bytes;
+    s.gpu_utilization = gpu_.utilization;
+    s.gpu_memory_bytes = gpu_.memory_bytes;
+    last_pids_ = std::move(tree.pids);
     last_sample_ = now;
     last_cpu_ = cpu;
     last_rss_ = tree.rss_bytes;
@@ -334,6 +369,9 @@ class ProcessTrial : public RunningTrial {
   double last_cpu_ = 0;
   int64_t last_rss_ = 0;
   int64_t peak_rss_ = 0;
+  std::vector<int> last_pids_;    // live processes at the last sample
+  std::vector<int> gpu_indices_;  // from CUDA_VISIBLE_DEVICES in [trial] env
+  TrialGpuUsage gpu_;             // at the meter's last reading
   int64_t trial_id_;
   std::shared_ptr<Metering> metering_;
 };
@@ -359,6 +397,7 @@ Status Metering::tick(double now_s, bool force, TrialReporter& asking) {
   for (const ProcessTrial* t : running_) usages.push_back(t->usage());
   accountant_.add(*reading, usages);
   baseline_ = true;
+  for (ProcessTrial* t : running_) t->set_gpu_usage(gpu_usage_of(*reading, t->usage()));
   for (ProcessTrial* t : running_) {
     auto records = accountant_.energy_of(t->trial_id());
     if (records.empty()) continue;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -456,6 +457,99 @@ TEST_F(ProcessExecutorTest, StudyStopsAtItsEnergyBudget) {
   EXPECT_LE(r->trials_run, 6);
   ASSERT_TRUE(study_->refresh());
   EXPECT_EQ(study_->record().stopped_because, "max_energy_kwh");
+}
+
+// GPUs as NVML shows them: GPU 0 at 70% with, once the trial wrote it to `pid_file`, one of
+// its processes holding 2 GiB; GPU 1 at 40% with nobody on it.
+class FakeGpuMeter : public FakeMeter {
+ public:
+  explicit FakeGpuMeter(std::string pid_file) : pid_file_(std::move(pid_file)) {}
+  Result<EnergyReading> read() override {
+    auto r = FakeMeter::read();
+    if (!r) return r;
+    double now = r->elapsed_s;
+    GpuEnergy gpu0{.index = 0, .name = "fake", .joules = 200.0 * now, .utilization = 0.7};
+    std::ifstream in(pid_file_);
+    int pid = 0;
+    if (in >> pid) gpu0.processes.push_back({pid, int64_t{2} << 30});
+    r->gpus.push_back(gpu0);
+    r->gpus.push_back({.index = 1, .name = "fake", .joules = 50.0 * now, .utilization = 0.4});
+    return r;
+  }
+
+ private:
+  std::string pid_file_;
+};
+
+// The samples' GPU figures: (utilization, memory) of each sample taken while it ran.
+std::vector<std::pair<double, int64_t>> gpu_figures(Storage& storage, const Trial& t) {
+  std::vector<std::pair<double, int64_t>> out;
+  auto samples = storage.system_samples(t.id);
+  EXPECT_TRUE(samples);
+  if (!samples) return out;
+  for (const auto& s : *samples) out.emplace_back(s.gpu_utilization, s.gpu_memory_bytes);
+  return out;
+}
+
+TEST_F(ProcessExecutorTest, SamplesShowTheGpuThatAChildOfTheTrialRunsOn) {
+  // The GPU process is the shell's child, not the trial's leader.
+  FakeGpuMeter meter(dir_.file("gpu.pid"));
+  ProcessExecutorOptions o;
+  o.energy_meter = &meter;
+  o.monitor_interval_s = 0.05;
+  o.env["PID_FILE"] = dir_.file("gpu.pid");
+  auto r = run(sh("sleep 1 &\necho $! > \"$PID_FILE\"\nwait\n"
+                  "echo '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+               1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  auto figures = gpu_figures(*storage_, trial(0));
+  int on_gpu = 0;
+  for (const auto& [utilization, memory] : figures) {
+    if (memory == 0) continue;
+    ++on_gpu;
+    EXPECT_DOUBLE_EQ(utilization, 0.7);  // GPU 0 only: GPU 1 is not its
+    EXPECT_EQ(memory, int64_t{2} << 30);
+  }
+  EXPECT_GE(on_gpu, 5) << figures.size() << " samples";
+  auto energy = storage_->trial_energy(trial(0).id);
+  ASSERT_TRUE(energy);
+  bool gpu_energy = false;
+  for (const auto& e : *energy) gpu_energy |= e.component == "gpu" && e.joules > 0.0;
+  EXPECT_TRUE(gpu_energy);
+}
+
+TEST_F(ProcessExecutorTest, SamplesShowTheGpusTrialEnvGivesIt) {
+  FakeGpuMeter meter(dir_.file("no-such.pid"));
+  ProcessExecutorOptions o;
+  o.energy_meter = &meter;
+  o.monitor_interval_s = 0.05;
+  o.env["CUDA_VISIBLE_DEVICES"] = "1";
+  auto r = run(sh("sleep 0.5\necho '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+               1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  int given = 0;
+  for (const auto& [utilization, memory] : gpu_figures(*storage_, trial(0))) {
+    if (utilization == 0.0) continue;  // before the first reading
+    ++given;
+    EXPECT_DOUBLE_EQ(utilization, 0.4);
+    EXPECT_EQ(memory, 0);
+  }
+  EXPECT_GE(given, 3);
+}
+
+TEST_F(ProcessExecutorTest, AGpuListedByUuidIsNotTakenForAnIndex) {
+  FakeGpuMeter meter(dir_.file("no-such.pid"));
+  ProcessExecutorOptions o;
+  o.energy_meter = &meter;
+  o.monitor_interval_s = 0.05;
+  o.env["CUDA_VISIBLE_DEVICES"] = "GPU-6f1c2a3b,1";  // CUDA stops at the UUID: no index
+  auto r = run(sh("sleep 0.3\necho '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+               1, o);
+  ASSERT_TRUE(r) << r.error().message;
+  for (const auto& [utilization, memory] : gpu_figures(*storage_, trial(0))) {
+    EXPECT_EQ(utilization, 0.0);
+    EXPECT_EQ(memory, 0);
+  }
 }
 
 }  // namespace

@@ -170,6 +170,7 @@ void ProcTreeSampler::read_member(const ProcStat& stat, Members& now, TreeSample
   now[stat.pid] = m;
   if (stat.state == 'Z' || stat.state == 'X') return;
   live.processes += 1;
+  live.pids.push_back(static_cast<int>(stat.pid));
   live.threads += stat.threads;
   live.rss_bytes += stat.rss_pages * page_bytes_;
 }

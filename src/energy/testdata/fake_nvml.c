@@ -1,6 +1,14 @@
 /* A fake libnvidia-ml.so.1 for energy_test: the NVML entry points greentune resolves,
  * answering from readings the test scripts through the fake_nvml_* functions (found with
- * dlsym on the same library).  Return codes and struct layouts follow nvml.h. */
+ * dlsym on the same library).  Return codes and struct layouts follow nvml.h.
+ *
+ * Tests that run the real greentune binary (LD_LIBRARY_PATH=this directory) script it
+ * with a file instead: FAKE_NVML_STATE=PATH in the environment; the devices are read from
+ * PATH at nvmlInit and again at every query (a trial program may rewrite it), one a line:
+ *   NAME POWER_MW GPU_PERCENT MEMORY_USED_BYTES MEMORY_TOTAL_BYTES [PID:BYTES ...]
+ * with no energy counter (greentune integrates the power samples). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FAKE_MAX_DEVICES 8
@@ -49,10 +57,53 @@ static unsigned int device_count;
 static int init_result;
 static int live_inits;
 
+static void load_state(int at_init);
+
 static FakeDevice* device_of(void* handle) {
   FakeDevice* d = (FakeDevice*)handle;
   if (live_inits <= 0 || d < devices || d >= devices + device_count) return 0;
+  load_state(0);
   return d;
+}
+
+/* ---- scripted from FAKE_NVML_STATE */
+
+/* Reads the state file into the devices; at init it also sets how many there are (later
+ * reads keep the count NVML reported, as a real driver's device list is fixed). */
+static void load_state(int at_init) {
+  const char* path = getenv("FAKE_NVML_STATE");
+  if (path == 0 || *path == '\0') return;
+  FILE* f = fopen(path, "r");
+  if (f == 0) return; /* being rewritten: keep the last state */
+  char line[1024];
+  unsigned int n = 0;
+  while (n < FAKE_MAX_DEVICES && fgets(line, sizeof line, f) != 0) {
+    FakeDevice d;
+    memset(&d, 0, sizeof d);
+    char* rest = line;
+    int used = 0;
+    unsigned long long mem_used = 0, mem_total = 0;
+    if (sscanf(rest, "%95s %u %u %llu %llu%n", d.name, &d.power_mw, &d.utilization.gpu,
+               &mem_used, &mem_total, &used) != 5) {
+      continue;
+    }
+    d.memory.used = mem_used;
+    d.memory.total = mem_total;
+    d.memory.free = mem_total > mem_used ? mem_total - mem_used : 0;
+    rest += used;
+    unsigned int pid = 0;
+    unsigned long long bytes = 0;
+    while (d.processes < FAKE_MAX_PROCESSES && sscanf(rest, " %u:%llu%n", &pid, &bytes, &used) == 2) {
+      d.process[d.processes].pid = pid;
+      d.process[d.processes].usedGpuMemory = bytes;
+      ++d.processes;
+      rest += used;
+    }
+    if (at_init || n < device_count) devices[n] = d;
+    ++n;
+  }
+  fclose(f);
+  if (at_init) device_count = n;
 }
 
 /* ---- control, for the test */
@@ -102,6 +153,7 @@ void fake_nvml_set_processes(int index, unsigned int count, const unsigned int* 
 
 int nvmlInit_v2(void) {
   if (init_result != kSuccess) return init_result;
+  load_state(1);
   ++live_inits;
   return kSuccess;
 }
