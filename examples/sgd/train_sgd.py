@@ -6,10 +6,15 @@ A trial program for greentune (see study.toml beside it) that also runs on its o
     python3 train_sgd.py --lr 0.05 --l2 1e-4 --batch-size 32 --epochs 20
 
 Each hyperparameter comes from its command-line option, else from GREENTUNE_PARAMS,
-else a default.  Every epoch it reports train_loss, val_loss and val_accuracy and saves
-a checkpoint (epoch, weights, random state) to the checkpoint directory; at start it
-resumes from that checkpoint when its hyperparameters match.  On SIGTERM it finishes the
-epoch, saves the checkpoint and exits with status 0.
+else a default.  --data-fraction F (GREENTUNE_PARAMS "data_fraction", default 1) trains
+on the first ceil(F * n) rows of the training split, for studies that try small
+experiments first (small_first.toml); validation always uses the whole validation split.
+
+Every epoch it reports train_loss, val_loss and val_accuracy and saves a checkpoint
+(epoch, weights, random state) to the checkpoint directory; at start it resumes from
+that checkpoint when its hyperparameters match (the data fraction included: a fit on
+another share of the data is never resumed).  On SIGTERM it finishes the epoch, saves
+the checkpoint and exits with status 0.
 """
 
 import argparse
@@ -26,7 +31,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 
 import greentune_client as gt  # noqa: E402 (after the path set-up)
 
-DEFAULTS = {"lr": 0.05, "l2": 1e-4, "batch_size": 32, "epochs": 20, "seed": 0}
+DEFAULTS = {"lr": 0.05, "l2": 1e-4, "batch_size": 32, "epochs": 20, "seed": 0,
+            "data_fraction": 1.0}
 CHECKPOINT = "sgd_checkpoint.json"
 SPLIT_SEED = 2024       # the train/validation split is the same for every trial
 VAL_FRACTION = 0.2
@@ -47,6 +53,8 @@ def parse_args():
     p.add_argument("--batch-size", type=integer, help="minibatch size (default 32)")
     p.add_argument("--epochs", type=integer, help="epochs to train (default 20)")
     p.add_argument("--seed", type=integer, help="seed of the weights and the shuffling")
+    p.add_argument("--data-fraction", type=float,
+                   help="share of the training split to train on, in (0, 1] (default 1)")
     p.add_argument("--data", default=os.path.join(HERE, "..", "data", "breast_cancer.csv"))
     p.add_argument("--epoch-delay", type=float, default=0.0,
                    help="seconds to sleep after each epoch (to watch or stop it)")
@@ -63,7 +71,7 @@ def hyperparameters(args):
             value = given.get(name, default)
         chosen[name] = integer(value) if isinstance(default, int) else float(value)
     if chosen["lr"] <= 0 or chosen["l2"] < 0 or chosen["batch_size"] < 1 \
-            or chosen["epochs"] < 1:
+            or chosen["epochs"] < 1 or not 0 < chosen["data_fraction"] <= 1:
         sys.exit(f"train_sgd.py: bad hyperparameters {chosen}")
     return chosen
 
@@ -192,6 +200,10 @@ def main():
     hp = hyperparameters(args)
     xs, ys = load_csv(args.data)
     (train_xs, train_ys), (val_xs, val_ys) = split(xs, ys)
+    # The split is shuffled with a fixed seed, so its first rows are a random sample, and
+    # a larger fraction holds every row of a smaller one.
+    n_train = max(1, math.ceil(hp["data_fraction"] * len(train_xs)))
+    train_xs, train_ys = train_xs[:n_train], train_ys[:n_train]
     scale = standardiser(train_xs)
     train_xs, val_xs = scale(train_xs), scale(val_xs)
 

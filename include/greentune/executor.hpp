@@ -14,6 +14,19 @@
 
 namespace greentune {
 
+// The param a staged trial receives: the share of the data its stage uses, in (0, 1].
+inline constexpr const char* kDataFractionParam = "data_fraction";
+
+// One stage of a staged trial (small experiments first, [pruner] resource =
+// "data_fraction"): a separate run of the trial on units / max_resource of the data,
+// which its program receives as the param data_fraction like any other.
+struct TrialStage {
+  int64_t units = 1;         // the share of the data, in 1/max_resource-ths
+  int64_t max_resource = 1;  // units of the whole data
+  double data_fraction() const {
+    return static_cast<double>(units) / static_cast<double>(max_resource);
+  }
+};
 
 // A trial as it runs.
 class RunningTrial {
@@ -33,6 +46,13 @@ class Executor {
   // Starts a trial.  `reporter` outlives the returned RunningTrial.
   virtual Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
                                                       TrialReporter& reporter) = 0;
+  // Starts one stage of a staged trial: start() with the param data_fraction added to the
+  // trial's params.  An executor that keeps files per trial overrides it so that each
+  // stage gets its own (a stage is a new fit: it must not resume the previous stage's
+  // checkpoint, while a stage run again after an interrupt must find its own).
+  virtual Result<std::unique_ptr<RunningTrial>> start_stage(const Trial& trial,
+                                                            const TrialStage& stage,
+                                                            TrialReporter& reporter);
   // Called for a trial left RUNNING by a dead orchestrator, before it runs again: ends
   // whatever of it may still be running (a program orphaned by a SIGKILLed orchestrator
   // keeps running and would write to the same checkpoint).  Returns how many processes

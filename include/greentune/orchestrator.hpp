@@ -13,15 +13,37 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "greentune/clock.hpp"
 #include "greentune/executor.hpp"
+#include "greentune/pruner.hpp"
 #include "greentune/result.hpp"
 #include "greentune/study.hpp"
 #include "greentune/trainer.hpp"
 #include "greentune/watch.hpp"
 
 namespace greentune {
+
+// Small experiments first ([pruner] resource = "data_fraction"): each trial runs in
+// stages, each a new run of it (Executor::start_stage) on a larger share of the data.
+// When a stage but the last ends complete, its objective is stored as the trial's
+// intermediate value of the metric at step = the stage's units, and `decide` says
+// whether the trial stops there (PRUNED) or its next stage starts; the last stage's
+// objective is the trial's value.  The stages' own step reports are watched by the judge
+// (rules, budgets) but not stored as intermediate values, which hold the stages' values.
+// A trial run again after an interrupt resumes at the stage after the last one stored.
+struct StagePlan {
+  int64_t max_resource = 1;  // units of the whole data
+  // The units of data each stage of `trial` ends at, increasing; the last is max_resource.
+  std::function<std::vector<int64_t>(const Trial& trial)> stages;
+  // After a stage but the last: `trial` as stored (with that stage's value at step =
+  // `units`), `trials` every trial of the study.  Pure, as pruners are (pruner.hpp).
+  std::function<PruneDecision(const Trial& trial, const std::vector<Trial>& trials,
+                              int64_t units)>
+      decide;
+  std::string source = "pruner";  // who decides, in verdicts: "pruner:asha"
+};
 
 struct TuneOptions {
   CompletionSpec completion;
@@ -46,6 +68,8 @@ struct TuneOptions {
   std::optional<int64_t> max_steps;
   // Called for every verdict a judge gives (for progress output).  May be empty.
   std::function<void(const Trial&, const Verdict&)> on_verdict;
+  // Trials in stages over data fractions; nullopt: each trial is one run.
+  std::optional<StagePlan> stages;
   // Called after each trial is stored (for progress output).  May be empty.
   std::function<void(const Trial&, const std::vector<Trial>&)> on_trial_finished;
 };

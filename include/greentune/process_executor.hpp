@@ -5,7 +5,8 @@
 //   SIGTERM to its process group to stop it, SIGKILL after the grace period.
 // Each trial gets a directory RUNS_DIR/STUDY/trial-N/ with stdout.log, stderr.log,
 // report.jsonl and checkpoint/; a trial that is queued again after an interruption keeps
-// its number and so finds its checkpoint.
+// its number and so finds its checkpoint.  The stages of a staged trial
+// (Executor::start_stage) work in trial-N/stage-U/ instead, one directory per stage.
 #pragma once
 
 #include <cstdint>

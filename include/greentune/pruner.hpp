@@ -31,7 +31,8 @@ struct PrunerSpec {
 
   // asha, hyperband: rungs at min_resource * reduction_factor^(k + min_early_stopping_rate)
   int64_t min_resource = 1;
-  std::optional<int64_t> max_resource;  // default: [trial] max_steps
+  // default: [trial] max_steps; with resource "data_fraction" data_fraction_max_resource()
+  std::optional<int64_t> max_resource;
   double reduction_factor = 3.0;
   int64_t min_early_stopping_rate = 0;
   std::optional<int64_t> n_brackets;  // hyperband; default from the resource range
@@ -47,7 +48,10 @@ struct PrunerSpec {
   double min_delta = 0.0;
 
   // What the resource is: "step" (the reported step: epochs, boosting rounds) or
-  // "data_fraction" (a param of that name the trial receives; small experiments first).
+  // "data_fraction" (asha and hyperband only: small experiments first, as scikit-learn's
+  // HalvingRandomSearchCV with resource="n_samples").  With "data_fraction" a trial runs in
+  // stages, each a new run of its program on a larger share of the data, given to it as
+  // the param data_fraction; the resource units are 1/max_resource-ths of the data.
   std::string resource = "step";
 
   nlohmann::json to_json() const;
@@ -85,5 +89,22 @@ Result<std::unique_ptr<Pruner>> make_pruner(const PrunerSpec& spec,
 
 // The kinds make_pruner accepts, for messages and validation.
 std::vector<std::string> pruner_kinds();
+
+// ---- resource = "data_fraction" (small experiments first; the stages run as
+// Executor::start_stage, executor.hpp)
+
+// max_resource when the spec gives none: min_resource * reduction_factor^3, rounded (27
+// with the defaults), so that a trial has four stages, the first on 1/27 of the data.
+int64_t data_fraction_max_resource(const PrunerSpec& spec);
+
+// The stages of one trial, as the units of data each ends at, increasing, the last one
+// max_resource: the steps at which the pruner of `spec` decides for this trial (its rungs,
+// rounded up so that each stage reaches its rung), then max_resource.  asha's rungs start
+// at min_early_stopping_rate; hyperband's at the trial's bracket (a hash of the study's
+// name and the trial's number, as the pruner computes it), so a stage that no rung would
+// judge is never run.  With the defaults: 1, 3, 9, 27.
+// REQUIRES: spec.resource == "data_fraction" and make_pruner(spec, ...) accepts spec.
+std::vector<int64_t> data_fraction_stages(const PrunerSpec& spec, std::string_view study,
+                                          int64_t trial_number);
 
 }  // namespace greentune

@@ -32,6 +32,8 @@ struct ReportMark {
 
 // What the orchestrator has seen of one running trial, cumulative over this attempt
 // (a resumed trial's earlier intermediate values are in `metrics` too, from storage).
+// A staged trial (orchestrator.hpp, StagePlan) gets a fresh watch per stage, holding that
+// stage's reports only; `joules` still counts its earlier stages.
 struct TrialWatch {
   const Trial* trial = nullptr;  // number, params, started
   Direction direction = Direction::kMinimize;

@@ -111,11 +111,30 @@ Status check_flags(const AskArgs& args, const StudyRecord& record) {
   return {};
 }
 
+// A study whose trials run in stages over data fractions needs greentune tune between
+// the stages (a new run per stage, the pruner deciding in between): an outside loop has
+// no way to take part in that, so ask refuses rather than hand out a trial that would
+// train once on all the data and skew the study.
+Status check_not_staged(const StudyRecord& record) {
+  const nlohmann::json& spec = record.spec;
+  if (!spec.is_object() || !spec.contains("pruner") || !spec["pruner"].is_object() ||
+      spec["pruner"].value("resource", std::string("step")) != "data_fraction") {
+    return {};
+  }
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("study \"{}\" runs each trial in stages over data fractions "
+                                "([pruner] resource = \"data_fraction\"), which only greentune "
+                                "tune can drive; run greentune tune with its study file, or ask "
+                                "for a study with another name",
+                                record.name));
+}
+
 Result<Study> open_study(Storage& storage, const AskArgs& args) {
   auto found = storage.find_study(args.study);
   if (!found) return tl::unexpected(found.error());
   if (found->has_value()) {
     if (auto ok = check_flags(args, **found); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_not_staged(**found); !ok) return tl::unexpected(ok.error());
     return Study::load(storage, args.study);
   }
   if (args.space.empty()) {

@@ -160,6 +160,9 @@ Result<JudgeFactory> make_judge_factory(const StudySpec& spec, const RuleEnviron
     }
   }
   std::shared_ptr<const Pruner> shared_pruner = std::move(*pruner);
+  // Over data fractions the pruner decides between stages (make_stage_plan), never on the
+  // steps a stage reports.
+  if (spec.pruner.resource == "data_fraction") shared_pruner.reset();
   std::optional<double> max_energy_j = env.trial_max_energy_j;
   if (!shared_pruner && spec.rules.empty() && !max_energy_j) return JudgeFactory();
   return JudgeFactory([shared_pruner, rules = spec.rules, env, max_energy_j,
@@ -169,6 +172,34 @@ Result<JudgeFactory> make_judge_factory(const StudySpec& spec, const RuleEnviron
     return std::make_unique<StudyJudge>(shared_pruner, std::move(instances), max_energy_j,
                                         study);
   });
+}
+
+Result<std::optional<StagePlan>> make_stage_plan(const StudySpec& spec) {
+  if (spec.pruner.resource != "data_fraction") return std::optional<StagePlan>();
+  auto made = make_pruner(spec.pruner, spec.trial.max_steps);
+  if (!made) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: [pruner] {}", spec.path, made.error().message));
+  }
+  std::shared_ptr<const Pruner> pruner = std::move(*made);
+  StagePlan plan;
+  plan.max_resource = spec.pruner.max_resource.value_or(data_fraction_max_resource(spec.pruner));
+  plan.source = fmt::format("pruner:{}", pruner->name());
+  plan.stages = [pruner_spec = spec.pruner, study = spec.name](const Trial& trial) {
+    return data_fraction_stages(pruner_spec, study, trial.number);
+  };
+  plan.decide = [pruner, direction = spec.direction, metric = spec.metric, study = spec.name](
+                    const Trial& trial, const std::vector<Trial>& trials, int64_t units) {
+    PruneContext ctx;
+    ctx.direction = direction;
+    ctx.metric = metric;
+    ctx.trial = &trial;
+    ctx.trials = &trials;
+    ctx.step = units;
+    ctx.study = study;
+    return pruner->decide(ctx);
+  };
+  return std::optional(std::move(plan));
 }
 
 }  // namespace greentune::cli

@@ -70,6 +70,7 @@ struct Prepared {
   std::unique_ptr<Trainer> trainer;    // a built-in trainer, or
   std::unique_ptr<Executor> executor;  // the executor that runs it (or the program)
   JudgeFactory judge;                  // pruner, rules, per-trial budget (may be empty)
+  std::optional<StagePlan> stages;     // [pruner] resource = "data_fraction"
   std::optional<double> start_at;      // carbon-aware start: when to start (unix s)
 };
 
@@ -194,10 +195,13 @@ bool wait_until(double when) {
   return false;
 }
 
-// Some valid params, to check that every {placeholder} of the command is a param.
-Params example_params(const SearchSpace& space) {
+// Some valid params, to check that every {placeholder} of the command is a param: those
+// of the space, and data_fraction when the trials run in stages over data fractions.
+Params example_params(const StudySpec& spec) {
+  const SearchSpace& space = spec.search.space;
   Params params;
   for (size_t i = 0; i < space.size(); ++i) params[space.params()[i].name] = space.decode(i, 0.5);
+  if (spec.pruner.resource == "data_fraction") params[kDataFractionParam] = 1.0;
   return params;
 }
 
@@ -223,7 +227,7 @@ bool runnable(const std::string& program, const std::string& cwd, const StudySpe
 Result<std::unique_ptr<Executor>> program_executor(const TuneArgs& args, const StudySpec& spec,
                                                    EnergyMeter* meter) {
   namespace fs = std::filesystem;
-  if (auto ok = substitute_params(spec.trial.command, example_params(spec.search.space)); !ok) {
+  if (auto ok = substitute_params(spec.trial.command, example_params(spec)); !ok) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("{}: {}", spec.path, ok.error().message));
   }
@@ -275,6 +279,9 @@ Result<Prepared> prepare(const TuneArgs& args) {
   auto judge = make_judge_factory(*spec, rule_environment(*spec));
   if (!judge) return tl::unexpected(judge.error());
   prepared.judge = std::move(*judge);
+  auto stages = make_stage_plan(*spec);
+  if (!stages) return tl::unexpected(stages.error());
+  prepared.stages = std::move(*stages);
   auto meter = meter_for(*spec, *prepared.notes);
   if (meter) {
     prepared.meter = std::move(*meter);
@@ -333,6 +340,7 @@ int run(const TuneArgs& args) {
   options.concurrency = spec.concurrency;
   options.interrupted = &g_interrupted;
   options.judge = prepared->judge;
+  options.stages = prepared->stages;
   options.max_steps = spec.trial.max_steps;
   if (prepared->carbon) {
     const CarbonIntensity& carbon = *prepared->carbon;

@@ -1,5 +1,6 @@
 // [pruner]: which pruner stops trials early, and its settings (greentune/pruner.hpp).
-// Parsed after [trial], whose max_steps is asha's and hyperband's default max_resource.
+// Parsed after [trial], whose max_steps is asha's and hyperband's default max_resource
+// (with resource = "step"), and after [search.space] (data_fraction may not be a param).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "config/messages.hpp"
 #include "config/sections.hpp"
+#include "greentune/executor.hpp"
 
 namespace greentune {
 namespace {
@@ -51,7 +53,8 @@ void check_keys_of_kind(SectionReader& r, const std::string& kind) {
   std::vector<std::string_view> keys = keys_of(kind);
   for (const TableEntry& entry : entries_in_file_order(r.table())) {
     std::string_view key = entry.key->str();
-    if (key == "kind" || in_list(keys, key)) continue;
+    // resource gets its own message (which kinds take "data_fraction") in read_resource.
+    if (key == "kind" || key == "resource" || in_list(keys, key)) continue;
     std::string accepted = keys.empty()
                                ? std::string("no other key (kind = \"none\" prunes nothing)")
                                : fmt::format("{}", fmt::join(keys, ", "));
@@ -75,18 +78,43 @@ void read_kind(SectionReader& r, std::optional<std::string>& kind) {
   }
 }
 
-void read_resource(SectionReader& r, std::string& resource) {
+void read_resource(SectionReader& r, const StudySpec& spec, PrunerSpec& p) {
   std::optional<std::string> value;
   r.read_string("resource", value);
   if (!value) return;
-  if (*value == "data_fraction") {
-    r.fail_value("resource", "\"data_fraction\" is not available yet; accepted: \"step\"");
-  } else if (*value != "step") {
-    r.fail_value("resource",
-                 fmt::format("unknown resource {}; accepted: \"step\"", in_quotes(*value)));
-  } else {
-    resource = *value;
+  if (*value != "step" && *value != "data_fraction") {
+    r.fail_value("resource", fmt::format("unknown resource {}; accepted: \"step\", "
+                                         "\"data_fraction\"",
+                                         in_quotes(*value)));
+    return;
   }
+  if (*value == "data_fraction") {
+    if (p.kind != "asha" && p.kind != "hyperband") {
+      r.fail_value("resource",
+                   fmt::format("\"data_fraction\" works with kind \"asha\" or \"hyperband\" "
+                               "(successive halving over data fractions); kind is {}",
+                               in_quotes(p.kind)));
+      return;
+    }
+    if (spec.trial.command.empty()) {
+      r.fail_value("resource",
+                   fmt::format("\"data_fraction\" needs a [trial] command: a program that trains "
+                               "on the share of its data given as {{{}}}; the built-in trainer "
+                               "{} has no data to share",
+                               kDataFractionParam, in_quotes(spec.trial.trainer)));
+      return;
+    }
+    const auto& params = spec.search.space.params();
+    if (std::any_of(params.begin(), params.end(),
+                    [](const Param& q) { return q.name == kDataFractionParam; })) {
+      r.fail_value("resource",
+                   fmt::format("\"data_fraction\" gives each stage of a trial the param {}, "
+                               "and [search.space] has a param of that name too; rename it",
+                               kDataFractionParam));
+      return;
+    }
+  }
+  p.resource = *value;
 }
 
 void read_optional_int(SectionReader& r, std::string_view key, int64_t& out, int64_t min) {
@@ -127,7 +155,7 @@ Status parse_pruner_section(const toml::table& root, const std::string& path, St
   p.reduction_factor = reduction_factor.value_or(p.reduction_factor);
   read_optional_int(*r, "min_early_stopping_rate", p.min_early_stopping_rate, 0);
   r->read_int("n_brackets", p.n_brackets, 1);
-  read_resource(*r, p.resource);
+  read_resource(*r, spec, p);
 
   auto any_number = [](double) { return true; };
   r->read_number("lower", p.lower, any_number, "a finite number");
@@ -152,7 +180,8 @@ Status parse_pruner_section(const toml::table& root, const std::string& path, St
       r->fail_value("kind", fmt::format("{} needs lower = N or upper = N (or both)", kind_text));
     } else if (p.kind == "patience" && !p.patience) {
       r->fail_value("kind", fmt::format("{} needs patience = N", kind_text));
-    } else if ((p.kind == "asha" || p.kind == "hyperband") && !p.max_resource) {
+    } else if ((p.kind == "asha" || p.kind == "hyperband") && !p.max_resource &&
+               p.resource == "step") {
       if (!spec.trial.max_steps) {
         r->fail_value(
             "kind",

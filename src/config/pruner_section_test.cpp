@@ -186,13 +186,77 @@ TEST(PrunerSectionErrors, WhatAKindNeeds) {
             "accepted: an integer between 1 and 40");
 }
 
+// A program run as the trial, with no max_steps (7 lines): [pruner] starts on line 8.
+constexpr const char* kHeadCommand = R"([study]
+name = "s"
+direction = "minimize"
+[search.space]
+x = { type = "float", low = 0.0, high = 1.0 }
+[trial]
+command = ["prog", "--x", "{x}", "--data-fraction", "{data_fraction}"]
+)";
+
 TEST(PrunerSectionErrors, Resource) {
-  EXPECT_EQ(error_of("[pruner]\nkind = \"asha\"\nresource = \"data_fraction\"\n"),
-            "study.toml:11:12: [pruner] resource: \"data_fraction\" is not available yet; "
-            "accepted: \"step\"");
   EXPECT_EQ(error_of("[pruner]\nkind = \"asha\"\nresource = \"epochs\"\n"),
             "study.toml:11:12: [pruner] resource: unknown resource \"epochs\"; accepted: "
-            "\"step\"");
+            "\"step\", \"data_fraction\"");
+}
+
+TEST(PrunerSection, DataFractionWithAshaAndHyperband) {
+  // No [trial] max_steps needed: the resource is counted in shares of the data.
+  PrunerSpec asha =
+      pruner_of("[pruner]\nkind = \"asha\"\nresource = \"data_fraction\"\n", kHeadCommand);
+  EXPECT_EQ(asha.kind, "asha");
+  EXPECT_EQ(asha.resource, "data_fraction");
+  EXPECT_EQ(asha.max_resource, std::nullopt);
+  EXPECT_EQ(data_fraction_max_resource(asha), 27);  // 1 * 3^3
+  PrunerSpec hyperband = pruner_of(
+      "[pruner]\nkind = \"hyperband\"\nresource = \"data_fraction\"\nmin_resource = 2\n"
+      "reduction_factor = 2\n",
+      kHeadCommand);
+  EXPECT_EQ(hyperband.resource, "data_fraction");
+  EXPECT_EQ(data_fraction_max_resource(hyperband), 16);  // 2 * 2^3
+  PrunerSpec given = pruner_of(
+      "[pruner]\nkind = \"asha\"\nresource = \"data_fraction\"\nmax_resource = 16\n"
+      "reduction_factor = 2\n",
+      kHeadCommand);
+  EXPECT_EQ(given.max_resource, 16);
+  // "step" stays the default, and may be written with any kind.
+  EXPECT_EQ(pruner_of("[pruner]\nkind = \"asha\"\n").resource, "step");
+  EXPECT_EQ(pruner_of("[pruner]\nkind = \"median\"\nresource = \"step\"\n").resource, "step");
+}
+
+TEST(PrunerSectionErrors, DataFraction) {
+  EXPECT_EQ(error_of("[pruner]\nkind = \"median\"\nresource = \"data_fraction\"\n",
+                     kHeadCommand),
+            "study.toml:10:12: [pruner] resource: \"data_fraction\" works with kind \"asha\" or "
+            "\"hyperband\" (successive halving over data fractions); kind is \"median\"");
+  EXPECT_EQ(error_of("[pruner]\nkind = \"none\"\nresource = \"data_fraction\"\n",
+                     kHeadCommand),
+            "study.toml:10:12: [pruner] resource: \"data_fraction\" works with kind \"asha\" or "
+            "\"hyperband\" (successive halving over data fractions); kind is \"none\"");
+  EXPECT_EQ(error_of("[pruner]\nkind = \"asha\"\nresource = \"data_fraction\"\n"),
+            "study.toml:11:12: [pruner] resource: \"data_fraction\" needs a [trial] command: a "
+            "program that trains on the share of its data given as {data_fraction}; the "
+            "built-in trainer \"function:branin\" has no data to share");
+  constexpr const char* kHeadParamNamedSo = R"([study]
+name = "s"
+direction = "minimize"
+[search.space]
+data_fraction = { type = "float", low = 0.1, high = 1.0 }
+[trial]
+command = ["prog", "{data_fraction}"]
+)";
+  EXPECT_EQ(error_of("[pruner]\nkind = \"asha\"\nresource = \"data_fraction\"\n",
+                     kHeadParamNamedSo),
+            "study.toml:10:12: [pruner] resource: \"data_fraction\" gives each stage of a trial "
+            "the param data_fraction, and [search.space] has a param of that name too; rename "
+            "it");
+  EXPECT_EQ(error_of("[pruner]\nkind = \"asha\"\nresource = \"data_fraction\"\n"
+                     "min_resource = 4\nmax_resource = 3\n",
+                     kHeadCommand),
+            "study.toml:12:16: [pruner] max_resource: 3 is out of range; accepted: an integer "
+            ">= 4");
 }
 
 }  // namespace

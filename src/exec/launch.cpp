@@ -33,8 +33,12 @@ Result<std::string> substitute_one(const std::string& arg, const Params& params)
     if (it == params.end()) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("[trial] command: \"{{{}}}\" in \"{}\" is not a parameter "
-                                    "of the search space",
-                                    name, arg));
+                                    "of the search space{}",
+                                    name, arg,
+                                    name == kDataFractionParam
+                                        ? " (trials get it with [pruner] resource = "
+                                          "\"data_fraction\")"
+                                        : ""));
     }
     out += to_display(it->second);
     i = close;

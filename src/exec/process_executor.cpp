@@ -82,14 +82,29 @@ struct TrialPaths {
   fs::path dir, stdout_log, stderr_log, report, checkpoint;
 };
 
-TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial) {
+fs::path trial_dir(const ProcessExecutorOptions& o, const Trial& trial) {
+  return fs::absolute(fs::path(o.runs_dir) / o.study / fmt::format("trial-{}", trial.number));
+}
+
+TrialPaths paths_in(fs::path dir) {
   TrialPaths p;
-  p.dir = fs::absolute(fs::path(o.runs_dir) / o.study / fmt::format("trial-{}", trial.number));
+  p.dir = std::move(dir);
   p.stdout_log = p.dir / "stdout.log";
   p.stderr_log = p.dir / "stderr.log";
   p.report = p.dir / "report.jsonl";
   p.checkpoint = p.dir / "checkpoint";
   return p;
+}
+
+TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial) {
+  return paths_in(trial_dir(o, trial));
+}
+
+// A stage of a staged trial works in trial-N/stage-U/ (U: its units of data): a new fit
+// starts with an empty checkpoint directory, a stage run again finds its own.
+TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial,
+                     const TrialStage& stage) {
+  return paths_in(trial_dir(o, trial) / fmt::format("stage-{}", stage.units));
 }
 
 // A trial run again (resumed after an interrupt or a dead orchestrator) keeps what its
@@ -406,10 +421,11 @@ Status Metering::tick(double now_s, bool force, TrialReporter& asking) {
   return {};
 }
 
-// Process groups whose members carry `marker` in their environment.  /proc/PID/environ
-// is the environment the program was started with, so a trial's
-// GREENTUNE_CHECKPOINT_DIR=... names its processes exactly, whatever became of the
-// orchestrator that started them (pids may be reused; that path may not).
+// Process groups whose members carry a variable starting with `marker` in their
+// environment.  /proc/PID/environ is the environment the program was started with, so a
+// trial's GREENTUNE_CHECKPOINT_DIR=RUNS/STUDY/trial-N/... names its processes exactly
+// (those of any of its stages), whatever became of the orchestrator that started them
+// (pids may be reused; that path may not).
 std::vector<pid_t> groups_with_env(const std::string& marker) {
   std::vector<pid_t> groups;
   std::error_code ec;
@@ -419,7 +435,7 @@ std::vector<pid_t> groups_with_env(const std::string& marker) {
     std::ifstream in(entry.path() / "environ", std::ios::binary);
     std::string var;
     bool found = false;
-    while (!found && std::getline(in, var, '\0')) found = var == marker;
+    while (!found && std::getline(in, var, '\0')) found = var.starts_with(marker);
     if (!found) continue;
     pid_t pgid = ::getpgid(static_cast<pid_t>(std::stol(name)));
     if (pgid > 0 && std::find(groups.begin(), groups.end(), pgid) == groups.end()) {
@@ -439,17 +455,33 @@ class ProcessExecutor : public Executor {
                                         : nullptr) {}
 
   int clean_up_stale(const Trial& trial) override {
-    TrialPaths paths = paths_for(options_, trial);
-    auto groups = groups_with_env("GREENTUNE_CHECKPOINT_DIR=" + paths.checkpoint.string());
+    // The trial's own checkpoint/ and its stages' stage-U/checkpoint/ alike.
+    auto groups = groups_with_env(
+        fmt::format("GREENTUNE_CHECKPOINT_DIR={}/", trial_dir(options_, trial).string()));
     for (pid_t pgid : groups) ::kill(-pgid, SIGKILL);
     return static_cast<int>(groups.size());
   }
 
   Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
                                               TrialReporter& reporter) override {
+    return start_in(trial, paths_for(options_, trial), "", reporter);
+  }
+
+  Result<std::unique_ptr<RunningTrial>> start_stage(const Trial& trial, const TrialStage& stage,
+                                                    TrialReporter& reporter) override {
+    Trial run = trial;
+    run.params[kDataFractionParam] = stage.data_fraction();
+    return start_in(run, paths_for(options_, trial, stage),
+                    fmt::format("stage-{}/", stage.units), reporter);
+  }
+
+ private:
+  // `artifact_prefix` tells the files of one stage from another's ("stage-3/").
+  Result<std::unique_ptr<RunningTrial>> start_in(const Trial& trial, const TrialPaths& paths,
+                                                 const std::string& artifact_prefix,
+                                                 TrialReporter& reporter) {
     auto argv = substitute_params(options_.command, trial.params);
     if (!argv) return tl::unexpected(argv.error());
-    TrialPaths paths = paths_for(options_, trial);
     std::error_code ec;
     fs::create_directories(paths.checkpoint, ec);
     if (ec) {
@@ -484,12 +516,12 @@ class ProcessExecutor : public Executor {
     for (const auto& [name, path] :
          {std::pair{"stdout", paths.stdout_log}, std::pair{"stderr", paths.stderr_log},
           std::pair{"report", paths.report}, std::pair{"checkpoint", paths.checkpoint}}) {
-      if (auto ok = reporter.artifact(name, path.string()); !ok) return tl::unexpected(ok.error());
+      auto ok = reporter.artifact(fmt::format("{}{}", artifact_prefix, name), path.string());
+      if (!ok) return tl::unexpected(ok.error());
     }
     return std::unique_ptr<RunningTrial>(std::move(run));
   }
 
- private:
   ProcessExecutorOptions options_;
   exec::MetricRegexMatcher matcher_;
   std::shared_ptr<Metering> metering_;

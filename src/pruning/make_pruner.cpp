@@ -64,9 +64,17 @@ std::optional<Error> check_spec(const PrunerSpec& s) {
   if (s.kind == "patience" && !s.patience) {
     return bad("kind", "\"patience\" needs patience = N");
   }
-  if (s.resource != "step") {
-    return bad("resource",
-               fmt::format("\"{}\" is not available yet; accepted: \"step\"", s.resource));
+  if (s.resource == "data_fraction") {
+    if (s.kind != "asha" && s.kind != "hyperband") {
+      return bad("resource", fmt::format("\"data_fraction\" works with kind \"asha\" or "
+                                         "\"hyperband\" (successive halving over data "
+                                         "fractions); kind is \"{}\"",
+                                         s.kind));
+    }
+  } else if (s.resource != "step") {
+    return bad("resource", fmt::format("unknown resource \"{}\"; accepted: \"step\", "
+                                       "\"data_fraction\"",
+                                       s.resource));
   }
   return std::nullopt;
 }
@@ -87,7 +95,12 @@ Result<std::unique_ptr<Pruner>> make_pruner(const PrunerSpec& spec,
   } else if (spec.kind == "threshold") {
     pruner = pruning::make_threshold_pruner(spec);
   } else if (spec.kind == "asha" || spec.kind == "hyperband") {
-    std::optional<int64_t> max_resource = spec.max_resource ? spec.max_resource : max_steps;
+    // With data fractions the resource is counted in shares of the data, not in steps.
+    std::optional<int64_t> max_resource =
+        spec.max_resource ? spec.max_resource
+                          : (spec.resource == "data_fraction"
+                                 ? std::optional(data_fraction_max_resource(spec))
+                                 : max_steps);
     if (!max_resource) {
       return tl::unexpected(
           bad("max_resource", fmt::format("kind \"{}\" needs max_resource = N or [trial] "

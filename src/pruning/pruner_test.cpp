@@ -669,9 +669,13 @@ TEST(MakePruner, KindsAndErrors) {
   PrunerSpec rf = spec_of("asha");
   rf.reduction_factor = 1;
   EXPECT_EQ(error(rf), "reduction_factor: 1 is out of range; accepted: a number > 1");
-  PrunerSpec data = spec_of("asha");
+  PrunerSpec data = spec_of("median");
   data.resource = "data_fraction";
-  EXPECT_EQ(error(data), "resource: \"data_fraction\" is not available yet; accepted: \"step\"");
+  EXPECT_EQ(error(data), "resource: \"data_fraction\" works with kind \"asha\" or \"hyperband\" "
+                         "(successive halving over data fractions); kind is \"median\"");
+  data.resource = "rows";
+  EXPECT_EQ(error(data), "resource: unknown resource \"rows\"; accepted: \"step\", "
+                         "\"data_fraction\"");
   PrunerSpec interval = spec_of("median");
   interval.interval_steps = 0;
   EXPECT_EQ(error(interval), "interval_steps: 0 is out of range; accepted: an integer >= 1");
@@ -683,6 +687,56 @@ TEST(MakePruner, KindsAndErrors) {
   PrunerSpec patience = spec_of("patience");
   patience.patience = 2;
   EXPECT_EQ(pruner_of(patience)->name(), "patience");
+}
+
+// ---- resource = "data_fraction": the stages of a trial
+
+PrunerSpec data_fraction_spec(const std::string& kind, int64_t min_resource, double rf,
+                              std::optional<int64_t> max_resource = std::nullopt) {
+  PrunerSpec s = spec_of(kind);
+  s.resource = "data_fraction";
+  s.min_resource = min_resource;
+  s.reduction_factor = rf;
+  s.max_resource = max_resource;
+  return s;
+}
+
+TEST(DataFraction, StageLadders) {
+  using Units = std::vector<int64_t>;
+  // The defaults: 1, 3, 9 of 27, then all of it.
+  PrunerSpec defaults = data_fraction_spec("asha", 1, 3);
+  EXPECT_EQ(data_fraction_max_resource(defaults), 27);
+  EXPECT_EQ(data_fraction_stages(defaults, "s", 0), (Units{1, 3, 9, 27}));
+  EXPECT_EQ(data_fraction_stages(data_fraction_spec("asha", 1, 2, 16), "s", 0),
+            (Units{1, 2, 4, 8, 16}));
+  // Rungs at 2.5 and 6.25 end at 3 and 7 units, so that the stage's step reaches them.
+  EXPECT_EQ(data_fraction_stages(data_fraction_spec("asha", 1, 2.5, 16), "s", 0),
+            (Units{1, 3, 7, 16}));
+  EXPECT_EQ(data_fraction_max_resource(data_fraction_spec("asha", 1, 2.5)), 16);  // 15.625
+  // A rung that rounds up to max_resource (14.0625 -> 15) is the last stage itself.
+  EXPECT_EQ(data_fraction_stages(data_fraction_spec("asha", 1, 2.5, 15), "s", 0),
+            (Units{1, 3, 7, 15}));
+  // No rung below max_resource: one stage on all the data.
+  EXPECT_EQ(data_fraction_stages(data_fraction_spec("asha", 5, 3, 5), "s", 0), (Units{5}));
+  // asha starts at its min_early_stopping_rate: no stage that no rung would judge.
+  PrunerSpec late = defaults;
+  late.min_early_stopping_rate = 1;
+  EXPECT_EQ(data_fraction_stages(late, "s", 0), (Units{3, 9, 27}));
+  // Every stage's units are a rung the pruner decides at, and the pruner agrees.
+  auto pruner = pruner_of(defaults, std::nullopt);
+  ASSERT_NE(pruner, nullptr);
+  EXPECT_EQ(pruner->name(), "asha");
+}
+
+TEST(DataFraction, HyperbandStartsATrialAtItsBracket) {
+  // Study "s", 1..27 by 3: brackets of trials 0, 1, 2 and 8 are 2, 1, 3 and 0
+  // (HyperbandPruner.BracketsAsOptuna).
+  PrunerSpec hb = data_fraction_spec("hyperband", 1, 3);
+  using Units = std::vector<int64_t>;
+  EXPECT_EQ(data_fraction_stages(hb, "s", 8), (Units{1, 3, 9, 27}));
+  EXPECT_EQ(data_fraction_stages(hb, "s", 1), (Units{3, 9, 27}));
+  EXPECT_EQ(data_fraction_stages(hb, "s", 0), (Units{9, 27}));
+  EXPECT_EQ(data_fraction_stages(hb, "s", 2), (Units{27}));
 }
 
 }  // namespace

@@ -34,6 +34,15 @@ std::optional<std::pair<int64_t, int64_t>> step_range(const Trial& t, const std:
 
 std::optional<int64_t> stored_max_steps(const nlohmann::json& spec) {
   if (!spec.is_object()) return std::nullopt;
+  // Over data fractions a trial's steps are its stages' units of data (its intermediate
+  // values are at those steps), whose whole is the pruner's max_resource; without one,
+  // the longest complete trial, which reached it, tells.
+  if (auto pruner = spec.find("pruner"); pruner != spec.end() && pruner->is_object() &&
+                                         pruner->value("resource", "") == "data_fraction") {
+    auto max_resource = pruner->find("max_resource");
+    if (max_resource == pruner->end() || !max_resource->is_number_integer()) return std::nullopt;
+    return max_resource->get<int64_t>();
+  }
   auto trial = spec.find("trial");
   if (trial == spec.end() || !trial->is_object()) return std::nullopt;
   auto steps = trial->find("max_steps");

@@ -1,4 +1,5 @@
-// The in-process executor: a built-in trainer runs to its end inside start().
+// The in-process executor: a built-in trainer runs to its end inside start().  Also
+// what every executor shares (Executor::start_stage, StopReason names).
 #include "greentune/executor.hpp"
 
 namespace greentune {
@@ -40,6 +41,14 @@ class InProcessExecutor : public Executor {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<RunningTrial>> Executor::start_stage(const Trial& trial,
+                                                           const TrialStage& stage,
+                                                           TrialReporter& reporter) {
+  Trial run = trial;
+  run.params[kDataFractionParam] = stage.data_fraction();
+  return start(run, reporter);
+}
 
 const char* to_string(StopReason r) {
   switch (r) {

@@ -40,22 +40,27 @@ using SpentByTrial = std::map<int64_t, Spent>;
 // its judge gets to act; should_stop() then tells the trainer).
 class StorageReporter : public TrialReporter {
  public:
+  // `store_steps` false: a stage of a staged trial, whose step reports stay in the watch
+  // (the trial's intermediate values are its stages' values, at their units).
   StorageReporter(Study& study, const Trial& trial, Clock& clock,
                   const std::atomic<bool>* interrupted, SpentByTrial& spent, TrialWatch& watch,
-                  std::function<Status()> on_report)
+                  std::function<Status()> on_report, bool store_steps)
       : study_(study),
         trial_(trial),
         clock_(clock),
         interrupted_(interrupted),
         spent_(spent),
         watch_(watch),
-        on_report_(std::move(on_report)) {}
+        on_report_(std::move(on_report)),
+        store_steps_(store_steps) {}
 
   Status report(int64_t step, const std::map<std::string, double>& metrics) override {
     double now = clock_.now();
     for (const auto& [name, value] : metrics) {
-      auto ok = study_.storage().add_intermediate(trial_.id, name, step, value, now);
-      if (!ok) return ok;
+      if (store_steps_) {
+        auto ok = study_.storage().add_intermediate(trial_.id, name, step, value, now);
+        if (!ok) return ok;
+      }
       watch_.metrics[name].push_back({step, value});
     }
     watch_.reports.push_back({now, step});
@@ -88,8 +93,9 @@ class StorageReporter : public TrialReporter {
     a.created = clock_.now();
     return study_.storage().add_artifact(a).map([](int64_t) {});
   }
-  // A trial run again after an interrupt keeps the energy of its earlier attempts: the
-  // executor reports this attempt's, which is added to what was stored before it.
+  // A trial run again after an interrupt keeps the energy of its earlier attempts (and a
+  // stage, that of the trial's earlier stages): the executor reports this run's, which is
+  // added to what was stored before it.
   Status load_earlier_energy() {
     auto stored = study_.storage().trial_energy(trial_.id);
     if (!stored) return tl::unexpected(stored.error());
@@ -124,6 +130,7 @@ class StorageReporter : public TrialReporter {
   SpentByTrial& spent_;
   TrialWatch& watch_;
   std::function<Status()> on_report_;
+  bool store_steps_;
   std::optional<StopReason> judged_stop_;
   std::map<std::string, EnergyRecord> earlier_;  // by component, from earlier attempts
 };
@@ -137,7 +144,33 @@ struct Slot {
   std::unique_ptr<RunningTrial> run;  // null while Executor::start runs (in-process trainers)
   double last_heartbeat = 0;
   bool stopped_by_judge = false;
+  std::vector<int64_t> stages;  // a staged trial: the units each stage ends at; else empty
+  size_t stage = 0;             // ... and the stage running
 };
+
+// Where a staged trial starts: after the last stage whose value is stored (a pure
+// function of storage; the stage that was interrupted runs again).
+size_t first_stage_to_run(const std::vector<int64_t>& stages, const Trial& trial,
+                          const std::string& metric) {
+  int64_t done = 0;
+  if (auto stored = trial.intermediate.find(metric); stored != trial.intermediate.end()) {
+    for (const StepValue& v : stored->second) done = std::max(done, v.step);
+  }
+  size_t k = 0;
+  while (k + 1 < stages.size() && stages[k] <= done) ++k;
+  return k;
+}
+
+// A stage's objective: its final value of `metric`, else the last one it reported.
+std::optional<double> stage_objective(const TrialOutcome& outcome, const TrialWatch& watch,
+                                      const std::string& metric) {
+  if (auto it = outcome.final_metrics.find(metric); it != outcome.final_metrics.end()) {
+    return it->second;
+  }
+  auto values = watch.metrics.find(metric);
+  if (values == watch.metrics.end() || values->second.empty()) return std::nullopt;
+  return values->second.back().value;
+}
 
 // The objective of a finished trial: its final value of `metric`, else the last one it
 // reported.
@@ -219,6 +252,10 @@ class Loop {
   void add_spent(StudyProgress& progress);
   Status check_completion_now(bool full);
   Status start_one();
+  Status start_run(Slot& slot);
+  Result<bool> end_stage(Slot& slot, TrialOutcome& outcome, double now);
+  Status stage_event(const Slot& slot, std::optional<double> value, const std::string& decision,
+                     const std::string& why, double now);
   Status judge(Slot& slot);
   Status ran_to_the_end(const Slot& slot, TrialOutcome& outcome, double now);
   void stop_all(StopReason reason, const std::string& why);
@@ -286,6 +323,7 @@ Status Loop::judge(Slot& slot) {
     data["reason"] = to_string(v.reason);
     data["action"] = v.stop ? "stop" : "warn";
     if (auto step = slot.watch.last_step(); step && !data.contains("step")) data["step"] = *step;
+    if (!slot.stages.empty()) data["stage_units"] = slot.stages[slot.stage];
     auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, slot.watch.now, "verdict",
                            v.stop ? "info" : "warning",
                            fmt::format("trial {}: {}: {}{}", slot.trial.number, v.source,
@@ -339,6 +377,14 @@ Status Loop::poll_running() {
       continue;
     }
     if (auto ok = ran_to_the_end(*it, **outcome, now); !ok) return ok;
+    if (!it->stages.empty() && !(*outcome)->resumable) {
+      auto next_stage = end_stage(*it, **outcome, now);
+      if (!next_stage) return tl::unexpected(next_stage.error());
+      if (*next_stage) {
+        ++it;
+        continue;
+      }
+    }
     if (auto ok = finish(study_, it->trial, **outcome, options_.metric, now); !ok) return ok;
     if (auto s = spent_.find(it->trial.id); s != spent_.end()) s->second.finished = now;
     if (auto ok = flush_wall(); !ok) return ok;
@@ -391,34 +437,167 @@ Status Loop::start_one() {
   Slot& slot = slots_.emplace_back();
   slot.trial = std::move(*trial);
   slot.last_heartbeat = clock_.now();
+  if (options_.stages) {
+    slot.stages = options_.stages->stages(slot.trial);
+    slot.stage = first_stage_to_run(slot.stages, slot.trial, options_.metric);
+  }
+  auto ok = start_run(slot);
+  if (!ok) slots_.pop_back();
+  return ok;
+}
+
+// Starts the slot's trial, or its current stage, with a fresh watch, judge and reporter:
+// each run is judged on its own, and a stage does not see the last stage's steps.
+Status Loop::start_run(Slot& slot) {
+  const bool staged = !slot.stages.empty();
+  slot.run.reset();  // before the reporter it holds
+  slot.watch = TrialWatch{};
   slot.watch.trial = &slot.trial;
   slot.watch.direction = study_.direction();
   slot.watch.metric = options_.metric;
   slot.watch.started = clock_.now();
   slot.watch.now = slot.watch.started;
   slot.watch.max_steps = options_.max_steps;
-  slot.watch.metrics = slot.trial.intermediate;  // a resumed trial's earlier values
-  if (options_.judge) slot.judge = options_.judge(slot.trial);
+  if (!staged) slot.watch.metrics = slot.trial.intermediate;  // a resumed trial's earlier values
+  slot.stopped_by_judge = false;
+  slot.judge = options_.judge ? options_.judge(slot.trial) : nullptr;
   std::function<Status()> on_report;
   if (slot.judge) on_report = [this, &slot]() { return judge(slot); };
   slot.reporter = std::make_unique<StorageReporter>(study_, slot.trial, clock_,
                                                     options_.interrupted, spent_, slot.watch,
-                                                    std::move(on_report));
-  if (auto ok = slot.reporter->load_earlier_energy(); !ok) {
-    slots_.pop_back();
-    return ok;
-  }
-  auto run = executor_.start(slot.trial, *slot.reporter);
+                                                    std::move(on_report), !staged);
+  if (auto ok = slot.reporter->load_earlier_energy(); !ok) return ok;
+  auto run = staged ? executor_.start_stage(
+                          slot.trial,
+                          TrialStage{slot.stages[slot.stage], options_.stages->max_resource},
+                          *slot.reporter)
+                    : executor_.start(slot.trial, *slot.reporter);
   if (!run) {
     // It never started: fail it with the reason, so it is not retried forever.
     TrialOutcome failed{TrialState::kFailed, {}, run.error().message, false};
     auto ok = finish(study_, slot.trial, failed, options_.metric, clock_.now());
-    slots_.pop_back();
     if (!ok) return ok;
     return tl::unexpected(run.error());
   }
   slot.run = std::move(*run);
   return {};
+}
+
+// A "stage" event: how a stage of a staged trial ended and what came of it.
+Status Loop::stage_event(const Slot& slot, std::optional<double> value,
+                         const std::string& decision, const std::string& why, double now) {
+  const int64_t units = slot.stages[slot.stage];
+  const int64_t max_resource = options_.stages->max_resource;
+  const TrialStage stage{units, max_resource};
+  nlohmann::json data = {{"stage", slot.stage + 1},
+                         {"stages", slot.stages.size()},
+                         {"units", units},
+                         {"max_resource", max_resource},
+                         {"data_fraction", stage.data_fraction()},
+                         {"decision", decision}};
+  data["value"] = value && std::isfinite(*value) ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  std::string value_text = value ? fmt::format("{} {:.6g}", options_.metric, *value)
+                                 : fmt::format("no {}", options_.metric);
+  return record_event(study_.storage(), study_.id(), slot.trial.id, now, "stage", "info",
+                      fmt::format("trial {}: stage {} of {} ({}/{} of the data, data_fraction "
+                                  "{:.4g}): {}; {}",
+                                  slot.trial.number, slot.stage + 1, slot.stages.size(), units,
+                                  max_resource, stage.data_fraction(), value_text, why),
+                      std::move(data));
+}
+
+// A stage of a staged trial ended (not interrupted).  Returns true when the next stage
+// started; false when the trial ends with `outcome`, which is then made the trial's: the
+// last stage's objective is its value, a stage the pruner stops ends it PRUNED with that
+// stage's value stored, a stage that failed or was stopped ends it so.
+Result<bool> Loop::end_stage(Slot& slot, TrialOutcome& outcome, double now) {
+  const std::string& metric = options_.metric;
+  const int64_t units = slot.stages[slot.stage];
+  const bool last = slot.stage + 1 == slot.stages.size();
+  std::optional<double> value = stage_objective(outcome, slot.watch, metric);
+  if (outcome.state != TrialState::kComplete) {
+    // Stopped by a rule, a budget or the timeout, or failed: the trial ends so, its value
+    // the last stage's stored (a part of this stage is not comparable with anything).
+    outcome.final_metrics.clear();
+    std::string decision = outcome.state == TrialState::kFailed ? "failed" : "stopped";
+    if (auto ok = stage_event(slot, std::nullopt, decision, outcome.message, now); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    return false;
+  }
+  if (!value) {
+    outcome.state = TrialState::kFailed;
+    outcome.message = fmt::format("stage {} ({}/{} of the data) reported no value of the "
+                                  "objective \"{}\"",
+                                  slot.stage + 1, units, options_.stages->max_resource, metric);
+    if (auto ok = stage_event(slot, std::nullopt, "failed", outcome.message, now); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    return false;
+  }
+  // Stored at every stage, the last included: the trial's curve over data fractions.
+  if (auto ok = study_.storage().add_intermediate(slot.trial.id, metric, units, *value, now); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (last) {
+    outcome.final_metrics[metric] = *value;
+    auto ok = stage_event(slot, value, "final", "the trial's value, on all the data", now);
+    if (!ok) return tl::unexpected(ok.error());
+    return false;
+  }
+  auto trials = study_.trials();
+  if (!trials) return tl::unexpected(trials.error());
+  const Trial* self = &slot.trial;
+  for (const Trial& t : *trials) {
+    if (t.number == slot.trial.number) self = &t;
+  }
+  PruneDecision d = options_.stages->decide(*self, *trials, units);
+  if (d.prune) {
+    // The pruner speaks of steps; here a step is the units of data a stage used.
+    const std::string why = fmt::format("after {}/{} of the data: {}", units,
+                                        options_.stages->max_resource, d.message);
+    outcome.state = TrialState::kPruned;
+    outcome.final_metrics.clear();  // its value: this stage's, stored above
+    outcome.message = fmt::format("{}: {}", options_.stages->source, why);
+    if (auto ok = stage_event(slot, value, "prune", d.message, now); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    // Also a stop verdict, as a step pruner's would be: for progress, reasons and savings.
+    Verdict v{options_.stages->source, StopReason::kPruned, true, why, d.data};
+    nlohmann::json data = v.data;
+    data["source"] = v.source;
+    data["reason"] = to_string(v.reason);
+    data["action"] = "stop";
+    data["stage_units"] = units;
+    auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, now, "verdict", "info",
+                           fmt::format("trial {}: {}: {}; stopping it", slot.trial.number,
+                                       v.source, v.message),
+                           std::move(data));
+    if (!ok) return tl::unexpected(ok.error());
+    if (options_.on_verdict) options_.on_verdict(slot.trial, v);
+    return false;
+  }
+  std::string decision = "continue";
+  std::string why = d.message;
+  if (interrupted_ || interrupt_requested()) {
+    // Between stages: queued again, it resumes at the next stage.
+    outcome.resumable = true;
+    outcome.message = "greentune was interrupted between two stages";
+    decision = "interrupted";
+  } else if (ending_ && stops_running_trials(*ending_)) {
+    outcome.state = TrialState::kPruned;
+    outcome.final_metrics.clear();
+    outcome.message = fmt::format("the study ended by {} while it ran", ending_->criterion);
+    decision = "stopped";
+    why = fmt::format("{}; {}", why, outcome.message);
+  }
+  if (auto ok = stage_event(slot, value, decision, why, now); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (decision != "continue") return false;
+  ++slot.stage;
+  if (auto ok = start_run(slot); !ok) return tl::unexpected(ok.error());
+  return true;
 }
 
 Result<TuneResult> Loop::run() {
