@@ -38,6 +38,9 @@ struct Savings {
   std::vector<TrialSaving> trials;   // by trial number
   std::optional<int64_t> max_steps;  // the steps a trial runs when not stopped
   std::string max_steps_from;        // "[trial] max_steps" | "the longest complete trial" | ""
+  // [pruner] resource = "data_fraction": a step is a unit of data (1/max_resource of it),
+  // and max_steps is the pruner's max_resource.
+  bool over_data = false;
   // The median energy per step of the complete trials (start-up included), if any: a
   // stopped trial's steps left are charged at no more than this.
   std::optional<double> complete_joules_per_step;

@@ -32,15 +32,22 @@ std::optional<std::pair<int64_t, int64_t>> step_range(const Trial& t, const std:
   return out;
 }
 
+bool over_data_fractions(const nlohmann::json& spec) {
+  if (!spec.is_object()) return false;
+  auto pruner = spec.find("pruner");
+  return pruner != spec.end() && pruner->is_object() &&
+         pruner->value("resource", "") == "data_fraction";
+}
+
 std::optional<int64_t> stored_max_steps(const nlohmann::json& spec) {
   if (!spec.is_object()) return std::nullopt;
   // Over data fractions a trial's steps are its stages' units of data (its intermediate
   // values are at those steps), whose whole is the pruner's max_resource; without one,
   // the longest complete trial, which reached it, tells.
-  if (auto pruner = spec.find("pruner"); pruner != spec.end() && pruner->is_object() &&
-                                         pruner->value("resource", "") == "data_fraction") {
-    auto max_resource = pruner->find("max_resource");
-    if (max_resource == pruner->end() || !max_resource->is_number_integer()) return std::nullopt;
+  if (over_data_fractions(spec)) {
+    const auto& pruner = spec["pruner"];
+    auto max_resource = pruner.find("max_resource");
+    if (max_resource == pruner.end() || !max_resource->is_number_integer()) return std::nullopt;
     return max_resource->get<int64_t>();
   }
   auto trial = spec.find("trial");
@@ -75,12 +82,14 @@ std::string Savings::method() const {
     return "not estimated: no [trial] max_steps and no complete trial to tell how many steps a "
            "trial runs";
   }
+  const char* step = over_data ? "unit of data" : "step";
+  const char* steps = over_data ? "units of data" : "steps";
   return fmt::format(
-      "for each trial stopped early by a pruner, rule or budget verdict: its energy per step "
-      "so far, or the median energy per step of the complete trials where that is lower (a "
-      "trial stopped after a few steps spent most of its energy starting up), x the steps it "
-      "had left of {} ({})",
-      *max_steps, max_steps_from);
+      "for each trial stopped early by a pruner, rule or budget verdict: its energy per {0} "
+      "so far, or the median energy per {0} of the complete trials where that is lower (a "
+      "trial stopped after a few {1} spent most of its energy starting up), x the {1} it "
+      "had left of {2} ({3})",
+      step, steps, *max_steps, max_steps_from);
 }
 
 Savings estimate_savings(const std::vector<Trial>& trials,
@@ -174,7 +183,11 @@ Result<Savings> study_savings(Storage& storage, const StudyRecord& study,
     if (!records) return tl::unexpected(records.error());
     energy[t.id] = std::move(*records);
   }
-  return estimate_savings(trials, energy, *events, study.metric, stored_max_steps(study.spec), now);
+  auto max_steps = stored_max_steps(study.spec);
+  Savings s = estimate_savings(trials, energy, *events, study.metric, max_steps, now);
+  s.over_data = over_data_fractions(study.spec);
+  if (s.over_data && max_steps) s.max_steps_from = "[pruner] max_resource";
+  return s;
 }
 
 nlohmann::json savings_json(const Savings& s,
