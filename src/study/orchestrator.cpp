@@ -1,139 +1,27 @@
 #include "greentune/orchestrator.hpp"
 
-#include <cmath>
+#include <algorithm>
 #include <list>
-#include <map>
 
 #include <fmt/format.h>
 
 #include "greentune/storage.hpp"
 #include "greentune/worker.hpp"
+#include "study/outcome.hpp"
+#include "study/stages.hpp"
+#include "study/storage_reporter.hpp"
 
 namespace greentune {
 namespace {
 
-Status record_event(Storage& storage, int64_t study_id, std::optional<int64_t> trial_id,
-                    double now, std::string kind, std::string level, std::string message,
-                    nlohmann::json data = nlohmann::json::object()) {
-  Event e;
-  e.study_id = study_id;
-  e.trial_id = trial_id;
-  e.time = now;
-  e.kind = std::move(kind);
-  e.level = std::move(level);
-  e.message = std::move(message);
-  e.data = std::move(data);
-  return storage.add_event(e);
-}
-
-// What a trial has spent so far, for the energy and CO2e budgets.
-struct Spent {
-  double joules = 0.0;
-  double started = 0.0;
-  std::optional<double> finished;
-};
-using SpentByTrial = std::map<int64_t, Spent>;
-
-// Sends what a running trial reports, and what is observed of it, to storage, and keeps
-// it in the trial's TrialWatch for its judge.  `on_report` runs the judge right after a
-// report (an in-process trainer reports from inside Executor::start, so this is where
-// its judge gets to act; should_stop() then tells the trainer).
-class StorageReporter : public TrialReporter {
- public:
-  // `store_steps` false: a stage of a staged trial, whose step reports stay in the watch
-  // (the trial's intermediate values are its stages' values, at their units).
-  StorageReporter(Study& study, const Trial& trial, Clock& clock,
-                  const std::atomic<bool>* interrupted, SpentByTrial& spent, TrialWatch& watch,
-                  std::function<Status()> on_report, bool store_steps)
-      : study_(study),
-        trial_(trial),
-        clock_(clock),
-        interrupted_(interrupted),
-        spent_(spent),
-        watch_(watch),
-        on_report_(std::move(on_report)),
-        store_steps_(store_steps) {}
-
-  Status report(int64_t step, const std::map<std::string, double>& metrics) override {
-    double now = clock_.now();
-    for (const auto& [name, value] : metrics) {
-      if (store_steps_) {
-        auto ok = study_.storage().add_intermediate(trial_.id, name, step, value, now);
-        if (!ok) return ok;
-      }
-      watch_.metrics[name].push_back({step, value});
-    }
-    watch_.reports.push_back({now, step});
-    watch_.new_report = true;
-    return on_report_ ? on_report_() : Status{};
-  }
-  bool should_stop() override { return (interrupted_ && interrupted_->load()) || judged_stop_; }
-  std::optional<StopReason> stop_reason() override {
-    if (interrupted_ && interrupted_->load()) return StopReason::kInterrupted;
-    return judged_stop_;
-  }
-  // A judge decided to stop the trial.
-  void judged_stop(StopReason reason) {
-    if (!judged_stop_) judged_stop_ = reason;
-  }
-  Status event(const std::string& kind, const std::string& level,
-               const std::string& message) override {
-    return record_event(study_.storage(), study_.id(), trial_.id, clock_.now(), kind, level,
-                        fmt::format("trial {}: {}", trial_.number, message));
-  }
-  Status sample(const SystemSample& sample) override {
-    watch_.samples.push_back(sample);
-    return study_.storage().add_system_sample(trial_.id, sample);
-  }
-  Status artifact(const std::string& name, const std::string& path) override {
-    Artifact a;
-    a.trial_id = trial_.id;
-    a.name = name;
-    a.path = path;
-    a.created = clock_.now();
-    return study_.storage().add_artifact(a).map([](int64_t) {});
-  }
-  // A trial run again after an interrupt keeps the energy of its earlier attempts (and a
-  // stage, that of the trial's earlier stages): the executor reports this run's, which is
-  // added to what was stored before it.
-  Status load_earlier_energy() {
-    auto stored = study_.storage().trial_energy(trial_.id);
-    if (!stored) return tl::unexpected(stored.error());
-    for (const auto& r : *stored) {
-      earlier_[r.component] = r;
-      watch_.joules[r.component] = r.joules;
-    }
-    return {};
-  }
-  Status energy(const std::vector<EnergyRecord>& records) override {
-    double joules = 0.0;
-    for (EnergyRecord r : records) {
-      if (auto it = earlier_.find(r.component); it != earlier_.end()) {
-        r.joules += it->second.joules;
-        if (it->second.source != r.source) r.source = fmt::format("{}+{}", it->second.source, r.source);
-      }
-      if (auto ok = study_.storage().set_trial_energy(trial_.id, r); !ok) return ok;
-      watch_.joules[r.component] = r.joules;
-    }
-    for (const auto& [component, j] : watch_.joules) joules += j;
-    Spent& spent = spent_[trial_.id];
-    spent.joules = joules;
-    spent.started = trial_.started.value_or(clock_.now());
-    return {};
-  }
-
- private:
-  Study& study_;
-  const Trial& trial_;
-  Clock& clock_;
-  const std::atomic<bool>* interrupted_;
-  SpentByTrial& spent_;
-  TrialWatch& watch_;
-  std::function<Status()> on_report_;
-  bool store_steps_;
-  std::optional<StopReason> judged_stop_;
-  std::map<std::string, EnergyRecord> earlier_;  // by component, from earlier attempts
-};
+using study_detail::finish;
+using study_detail::first_stage_to_run;
+using study_detail::record_event;
+using study_detail::Spent;
+using study_detail::SpentByTrial;
+using study_detail::StageEnd;
+using study_detail::stage_objective;
+using study_detail::StorageReporter;
 
 // One running trial and what the loop keeps about it.
 struct Slot {
@@ -147,73 +35,6 @@ struct Slot {
   std::vector<int64_t> stages;  // a staged trial: the units each stage ends at; else empty
   size_t stage = 0;             // ... and the stage running
 };
-
-// Where a staged trial starts: after the last stage whose value is stored (a pure
-// function of storage; the stage that was interrupted runs again).
-size_t first_stage_to_run(const std::vector<int64_t>& stages, const Trial& trial,
-                          const std::string& metric) {
-  int64_t done = 0;
-  if (auto stored = trial.intermediate.find(metric); stored != trial.intermediate.end()) {
-    for (const StepValue& v : stored->second) done = std::max(done, v.step);
-  }
-  size_t k = 0;
-  while (k + 1 < stages.size() && stages[k] <= done) ++k;
-  return k;
-}
-
-// A stage's objective: its final value of `metric`, else the last one it reported.
-std::optional<double> stage_objective(const TrialOutcome& outcome, const TrialWatch& watch,
-                                      const std::string& metric) {
-  if (auto it = outcome.final_metrics.find(metric); it != outcome.final_metrics.end()) {
-    return it->second;
-  }
-  auto values = watch.metrics.find(metric);
-  if (values == watch.metrics.end() || values->second.empty()) return std::nullopt;
-  return values->second.back().value;
-}
-
-// The objective of a finished trial: its final value of `metric`, else the last one it
-// reported.
-std::optional<double> objective(const TrialOutcome& outcome, const Trial& stored,
-                                const std::string& metric) {
-  if (auto it = outcome.final_metrics.find(metric); it != outcome.final_metrics.end()) {
-    return it->second;
-  }
-  if (auto last = stored.last(metric)) return last->value;
-  return std::nullopt;
-}
-
-// Stores the outcome of one trial: complete with its objective, pruned with its last
-// value, failed saying why, or queued again when it was interrupted.
-Status finish(Study& study, const Trial& trial, const TrialOutcome& outcome,
-              const std::string& metric, double now) {
-  Storage& storage = study.storage();
-  if (outcome.resumable) {
-    if (auto ok = storage.requeue_trial(trial.id); !ok) return ok;
-    return record_event(storage, study.id(), trial.id, now, "trial_interrupted", "warning",
-                        fmt::format("trial {} was interrupted ({}); queued to resume",
-                                    trial.number, outcome.message));
-  }
-  auto stored = storage.trial(study.id(), trial.number);
-  if (!stored) return tl::unexpected(stored.error());
-  auto value = objective(outcome, stored->value_or(trial), metric);
-  TrialState state = outcome.state;
-  std::string why = outcome.message;
-  if (state == TrialState::kComplete && (!value || !std::isfinite(*value))) {
-    state = TrialState::kFailed;
-    why = value ? fmt::format("the objective {} is not finite ({})", metric, *value)
-                : fmt::format("the trial reported no value of the objective \"{}\"", metric);
-  }
-  if (state == TrialState::kFailed || state == TrialState::kPruned) {
-    bool failed = state == TrialState::kFailed;
-    auto ok = record_event(storage, study.id(), trial.id, now,
-                           failed ? "trial_failed" : "trial_stopped", failed ? "error" : "info",
-                           fmt::format("trial {} {}: {}", trial.number, to_string(state), why));
-    if (!ok) return ok;
-  }
-  if (state == TrialState::kFailed || (value && !std::isfinite(*value))) value.reset();
-  return study.tell(trial.number, state, value, now);
-}
 
 Status stop_study(Study& study, const CompletionReason& reason, double now) {
   auto ok = study.storage().set_study_stopped(study.id(), reason.criterion, now);
@@ -256,6 +77,8 @@ class Loop {
   Result<bool> end_stage(Slot& slot, TrialOutcome& outcome, double now);
   Status stage_event(const Slot& slot, std::optional<double> value, const std::string& decision,
                      const std::string& why, double now);
+  Status record_verdict(const Slot& slot, const Verdict& v, std::optional<int64_t> step,
+                        double now);
   Status judge(Slot& slot);
   Status ran_to_the_end(const Slot& slot, TrialOutcome& outcome, double now);
   void stop_all(StopReason reason, const std::string& why);
@@ -308,6 +131,27 @@ void Loop::stop_all(StopReason reason, const std::string& why) {
   for (auto& slot : slots_) slot.run->stop(reason, why);
 }
 
+// Stores verdict `v` on the slot's trial as a "verdict" event at `now`, with the numbers
+// behind it, the trial's last `step` (unless the verdict names its own) and, for a staged
+// trial, the stage's units; then tells on_verdict.
+Status Loop::record_verdict(const Slot& slot, const Verdict& v, std::optional<int64_t> step,
+                            double now) {
+  nlohmann::json data = v.data;
+  data["source"] = v.source;
+  data["reason"] = to_string(v.reason);
+  data["action"] = v.stop ? "stop" : "warn";
+  if (step && !data.contains("step")) data["step"] = *step;
+  if (!slot.stages.empty()) data["stage_units"] = slot.stages[slot.stage];
+  auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, now, "verdict",
+                         v.stop ? "info" : "warning",
+                         fmt::format("trial {}: {}: {}{}", slot.trial.number, v.source, v.message,
+                                     v.stop ? "; stopping it" : ""),
+                         std::move(data));
+  if (!ok) return ok;
+  if (options_.on_verdict) options_.on_verdict(slot.trial, v);
+  return {};
+}
+
 // Asks the slot's judge about it and acts on the verdicts: each is stored as an event;
 // the first "stop" stops the trial.
 Status Loop::judge(Slot& slot) {
@@ -318,19 +162,7 @@ Status Loop::judge(Slot& slot) {
   slot.watch.new_report = false;
   if (!verdicts) return tl::unexpected(verdicts.error());
   for (const Verdict& v : *verdicts) {
-    nlohmann::json data = v.data;
-    data["source"] = v.source;
-    data["reason"] = to_string(v.reason);
-    data["action"] = v.stop ? "stop" : "warn";
-    if (auto step = slot.watch.last_step(); step && !data.contains("step")) data["step"] = *step;
-    if (!slot.stages.empty()) data["stage_units"] = slot.stages[slot.stage];
-    auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, slot.watch.now, "verdict",
-                           v.stop ? "info" : "warning",
-                           fmt::format("trial {}: {}: {}{}", slot.trial.number, v.source,
-                                       v.message, v.stop ? "; stopping it" : ""),
-                           std::move(data));
-    if (!ok) return ok;
-    if (options_.on_verdict) options_.on_verdict(slot.trial, v);
+    if (auto ok = record_verdict(slot, v, slot.watch.last_step(), slot.watch.now); !ok) return ok;
     if (v.stop && !slot.stopped_by_judge) {
       slot.stopped_by_judge = true;
       slot.reporter->judged_stop(v.reason);
@@ -486,24 +318,15 @@ Status Loop::start_run(Slot& slot) {
 // A "stage" event: how a stage of a staged trial ended and what came of it.
 Status Loop::stage_event(const Slot& slot, std::optional<double> value,
                          const std::string& decision, const std::string& why, double now) {
-  const int64_t units = slot.stages[slot.stage];
-  const int64_t max_resource = options_.stages->max_resource;
-  const TrialStage stage{units, max_resource};
-  nlohmann::json data = {{"stage", slot.stage + 1},
-                         {"stages", slot.stages.size()},
-                         {"units", units},
-                         {"max_resource", max_resource},
-                         {"data_fraction", stage.data_fraction()},
-                         {"decision", decision}};
-  data["value"] = value && std::isfinite(*value) ? nlohmann::json(*value) : nlohmann::json(nullptr);
-  std::string value_text = value ? fmt::format("{} {:.6g}", options_.metric, *value)
-                                 : fmt::format("no {}", options_.metric);
+  const StageEnd end{.stages = slot.stages,
+                     .stage = slot.stage,
+                     .max_resource = options_.stages->max_resource,
+                     .metric = options_.metric,
+                     .value = value,
+                     .decision = decision,
+                     .why = why};
   return record_event(study_.storage(), study_.id(), slot.trial.id, now, "stage", "info",
-                      fmt::format("trial {}: stage {} of {} ({}/{} of the data, data_fraction "
-                                  "{:.4g}): {}; {}",
-                                  slot.trial.number, slot.stage + 1, slot.stages.size(), units,
-                                  max_resource, stage.data_fraction(), value_text, why),
-                      std::move(data));
+                      end.message(slot.trial.number), end.data());
 }
 
 // A stage of a staged trial ended (not interrupted).  Returns true when the next stage
@@ -564,17 +387,9 @@ Result<bool> Loop::end_stage(Slot& slot, TrialOutcome& outcome, double now) {
     }
     // Also a stop verdict, as a step pruner's would be: for progress, reasons and savings.
     Verdict v{options_.stages->source, StopReason::kPruned, true, why, d.data};
-    nlohmann::json data = v.data;
-    data["source"] = v.source;
-    data["reason"] = to_string(v.reason);
-    data["action"] = "stop";
-    data["stage_units"] = units;
-    auto ok = record_event(study_.storage(), study_.id(), slot.trial.id, now, "verdict", "info",
-                           fmt::format("trial {}: {}: {}; stopping it", slot.trial.number,
-                                       v.source, v.message),
-                           std::move(data));
-    if (!ok) return tl::unexpected(ok.error());
-    if (options_.on_verdict) options_.on_verdict(slot.trial, v);
+    if (auto ok = record_verdict(slot, v, std::nullopt, now); !ok) {
+      return tl::unexpected(ok.error());
+    }
     return false;
   }
   std::string decision = "continue";
