@@ -4,7 +4,10 @@
 Runs the same tuning study (bench/pruning_sgd.toml: examples/sgd/train_sgd.py, 40
 epochs a trial, TPE) with greentune's pruners none, median and asha, for several seeds,
 and the same workload driven by Optuna 3.1 (Debian's python3-optuna) with NopPruner,
-MedianPruner and SuccessiveHalvingPruner, side by side.
+MedianPruner and SuccessiveHalvingPruner, side by side.  The arm
+asha:resource=data_fraction (greentune only) tries small experiments first: each trial
+trains all its epochs on 1/27 of the data, then 3/27, 9/27 and all of it, ASHA deciding
+between the stages.
 
 Every arm of a seed gets the same energy: what `--trials` unpruned trials spent (the
 "none" arm runs that many; the others run until they have spent as much, as a study with
@@ -20,13 +23,18 @@ own none arm, and their kWh are estimated at the joules per CPU-second greentune
 measured for the same program in the same run of this script.
 
 The example's data is small enough that starting Python costs more than an epoch, which
-no real training job looks like; by default each row is used 8 times, jittered
-(--augment), so that an epoch takes ~20 ms of CPU.
+no real training job looks like.  By default each row is used 32 times, jittered
+(--augment), and the batch sizes are 32 times the example's: a data set 32 times larger
+with batches in proportion, so an epoch makes as many SGD updates as on the example's
+data (the learning curves keep their shape: with the batch sizes unchanged, 32x the
+updates per epoch would make every configuration converge within a few epochs and
+leave nothing to tune) and costs ~75 ms of CPU, against ~0.4 s to start Python and
+load the data.
 
   /usr/bin/python3 bench/pruning_savings.py [build/greentune] [--seeds 1,2,3]
       [--trials 30] [--epochs 40] [--target auto|0.041] [--json] [--no-optuna]
 
-Takes about 15 minutes with the defaults (most of it greentune's and Optuna's per-trial
+Takes about 6 minutes a seed with the defaults (most of it greentune's and Optuna's per-trial
 overhead, not training).
 """
 
@@ -61,8 +69,16 @@ def parse_arm(text):
     values = {}
     for option in options:
         key, _, value = option.partition("=")
-        values[key] = float(value) if "." in value else int(value)
+        try:
+            values[key] = float(value) if "." in value else int(value)
+        except ValueError:
+            values[key] = value  # resource=data_fraction
     return kind, values
+
+
+def staged(arm):
+    """Whether an arm runs its trials in stages over data fractions (greentune only)."""
+    return parse_arm(arm)[1].get("resource") == "data_fraction"
 
 
 def pruner_section(arm):
@@ -70,7 +86,9 @@ def pruner_section(arm):
     kind, options = parse_arm(arm)
     if kind == "none":
         return ""
-    lines = [f'kind = "{kind}"'] + [f"{key} = {value!r}" for key, value in options.items()]
+    lines = [f'kind = "{kind}"'] + [
+        f"{key} = {json.dumps(value) if isinstance(value, str) else repr(value)}"
+        for key, value in options.items()]
     return "[pruner]\n" + "\n".join(lines) + "\n"
 
 
@@ -100,9 +118,17 @@ def augmented_data(path, copies, seed=7):
     return path
 
 
-def study_text(template, name, seed, trials, epochs, python, data, max_kwh=None):
-    """bench/pruning_sgd.toml with this run's name, seed, trials, epochs, interpreter, data
-    and energy budget."""
+BATCH_SIZES = (8, 16, 32, 64)  # the example's choices; times --augment here
+
+
+def batch_sizes(augment):
+    return [b * max(1, augment) for b in BATCH_SIZES]
+
+
+def study_text(template, name, seed, trials, epochs, python, data, augment, max_kwh=None,
+               data_fraction=False):
+    """bench/pruning_sgd.toml with this run's name, seed, trials, epochs, interpreter, data,
+    batch sizes and energy budget (and the {data_fraction} argument for a staged arm)."""
     text = re.sub(r'(?m)^name = ".*"$', f'name = "{name}"', template)
     text = re.sub(r"(?m)^seed = \d+$", f"seed = {seed}", text)
     budget = f"max_trials = {trials}"
@@ -110,11 +136,25 @@ def study_text(template, name, seed, trials, epochs, python, data, max_kwh=None)
         budget += f"\nmax_energy_kwh = {max_kwh!r}"
     text = re.sub(r"(?m)^max_trials = \d+$", budget, text)
     text = re.sub(r"(?m)^max_steps = \d+$", f"max_steps = {epochs}", text)
+    text = text.replace("choices = [8, 16, 32, 64]", f"choices = {batch_sizes(augment)}")
+    fraction = ', "--data-fraction", "{data_fraction}"' if data_fraction else ""
     text = text.replace('"--epochs", "40"',
-                        f'"--epochs", "{epochs}", "--data", {json.dumps(data)}')
+                        f'"--epochs", "{epochs}", "--data", {json.dumps(data)}{fraction}')
     text = text.replace('command = ["python3"', f"command = [{json.dumps(python)}")
     text = re.sub(r'(?m)^cwd = ".*$', f"cwd = {json.dumps(SGD_DIR)}", text)
     return text
+
+
+def cpu_seconds(samples):
+    """A trial's CPU-seconds from its samples in order: cumulative within one run of its
+    program, from zero again in the next (a staged trial's next stage, a resumed attempt),
+    so the sum of each run's last."""
+    total = last = 0.0
+    for cpu in samples:
+        if cpu < last:
+            total += last
+        last = cpu
+    return total + last
 
 
 def trial_rows(db_path, study_name):
@@ -124,17 +164,18 @@ def trial_rows(db_path, study_name):
         rows = con.execute(
             """SELECT t.id, t.number, t.state, t.value, t.finished,
                       (SELECT COALESCE(SUM(e.joules), 0) FROM trial_energy e
-                        WHERE e.trial_id = t.id),
-                      (SELECT s.cpu_user_s + s.cpu_system_s FROM system_samples s
-                        WHERE s.trial_id = t.id ORDER BY s.id DESC LIMIT 1)
+                        WHERE e.trial_id = t.id)
                  FROM trials t JOIN studies st ON st.id = t.study_id
                 WHERE st.name = ? AND t.finished IS NOT NULL
                 ORDER BY t.finished, t.number""",
             (study_name,)).fetchall()
+        cpu = {r[0]: cpu_seconds([s[0] for s in con.execute(
+            "SELECT cpu_user_s + cpu_system_s FROM system_samples WHERE trial_id = ? ORDER BY id",
+            (r[0],))]) for r in rows}
     finally:
         con.close()
     return [{"number": r[1], "state": r[2], "value": r[3], "joules": r[5] or 0.0,
-             "cpu_s": r[6] or 0.0} for r in rows]
+             "cpu_s": cpu[r[0]]} for r in rows]
 
 
 def run_greentune(binary, template, pruner, seed, args, workdir, max_kwh=None):
@@ -144,7 +185,7 @@ def run_greentune(binary, template, pruner, seed, args, workdir, max_kwh=None):
     trials = args.trials if max_kwh is None else 10 * args.trials
     with open(path, "w", encoding="utf-8") as f:
         f.write(study_text(template, name, seed, trials, args.epochs, args.python,
-                           args.data, max_kwh))
+                           args.data, args.augment, max_kwh, staged(pruner)))
         f.write("\n" + pruner_section(pruner))
     db = os.path.join(workdir, f"{name}.db")
     storage = f"sqlite:///{db}" if db.startswith("/") else f"sqlite:///./{db}"
@@ -199,7 +240,7 @@ def run_optuna(pruner, seed, args, workdir, max_cpu_s=None):
         trial = study.ask()
         lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
         l2 = trial.suggest_float("l2", 1e-6, 1e-1, log=True)
-        batch_size = trial.suggest_categorical("batch_size", [8, 16, 32, 64])
+        batch_size = trial.suggest_categorical("batch_size", batch_sizes(args.augment))
         env["GREENTUNE_CHECKPOINT_DIR"] = os.path.join(workdir, f"optuna-{pruner}-{seed}",
                                                        f"trial-{number}")
         child = subprocess.Popen(
@@ -381,12 +422,15 @@ def main():
                         "none arm found")
     p.add_argument("--pruners", default="none,median,asha",
                    help="arms: none, median, asha, hyperband, each with options as in "
-                        "asha:min_resource=3:reduction_factor=2")
+                        "asha:min_resource=3:reduction_factor=2; asha:resource=data_fraction "
+                        "runs greentune's trials in stages over shares of the data (small "
+                        "experiments first; no Optuna arm)")
     p.add_argument("--python", default=sys.executable,
                    help="the interpreter that runs train_sgd.py (both sides)")
-    p.add_argument("--augment", type=int, default=8,
-                   help="copies of each data row (jittered): an epoch this many times longer "
-                        "than the example's, as epochs are in real work; 1: the example's data")
+    p.add_argument("--augment", type=int, default=32,
+                   help="copies of each data row (jittered), and batch sizes this many times "
+                        "the example's: an epoch this many times longer, as epochs are in "
+                        "real work, with as many updates; 1: the example's data")
     p.add_argument("--no-optuna", action="store_true")
     p.add_argument("--no-greentune", action="store_true",
                    help="run only the Optuna arms (e.g. beside a --no-optuna run; join the "
@@ -437,7 +481,8 @@ def main():
                           f"{r['cpu_s']:.1f} CPU-s, best {r['best']}", file=sys.stderr)
                     if pruner == "none":
                         budget_kwh = r["report_kwh"]
-                if not args.no_optuna:
+                # Optuna 3.1 has no pruner over data fractions.
+                if not args.no_optuna and not staged(pruner):
                     r = run_optuna(pruner, seed, args, workdir, budget_cpu_s)
                     results.append(r)
                     print(f"optuna {pruner} seed {seed}: {r['trials']} trials, "
