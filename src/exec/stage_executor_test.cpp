@@ -34,11 +34,7 @@ class StageExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     storage_ = std::move(*open_storage("memory:"));
-    StudyRecord r;
-    r.name = "p";
-    r.metric = "loss";
-    r.space = {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}};
-    r.sampler = {{"name", "random"}, {"seed", 1}};
+    StudyRecord r = testing::unit_study_record("p");
     study_.emplace(std::move(*Study::create(*storage_, r, 0.0)));
   }
   std::unique_ptr<Executor> executor(const std::string& script,

@@ -65,11 +65,7 @@ class JudgeHookTest : public ::testing::Test {
     auto s = open_storage("memory:");
     ASSERT_TRUE(s) << s.error().message;
     storage_ = std::move(*s);
-    StudyRecord r;
-    r.name = "j";
-    r.metric = "loss";
-    r.space = {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}};
-    r.sampler = {{"name", "random"}, {"seed", 1}};
+    StudyRecord r = testing::unit_study_record("j");
     auto study = Study::create(*storage_, r, clock_.now());
     ASSERT_TRUE(study) << study.error().message;
     study_ = std::make_unique<Study>(std::move(*study));

@@ -121,11 +121,7 @@ class StagesTest : public ::testing::Test {
     auto s = open_storage("memory:");
     ASSERT_TRUE(s) << s.error().message;
     storage_ = std::move(*s);
-    StudyRecord r;
-    r.name = "small-first";
-    r.metric = "loss";
-    r.space = {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}};
-    r.sampler = {{"name", "random"}, {"seed", 1}};
+    StudyRecord r = testing::unit_study_record("small-first");
     auto study = Study::create(*storage_, r, clock_.now());
     ASSERT_TRUE(study) << study.error().message;
     study_ = std::make_unique<Study>(std::move(*study));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "greentune/clock.hpp"
+#include "greentune/storage.hpp"
 
 namespace greentune::testing {
 
@@ -36,6 +37,17 @@ class FakeClock : public Clock {
  private:
   double now_;
 };
+
+// The study most loop and executor tests run: one float param x in [0, 1], the random
+// sampler with seed 1, minimizing `metric`.
+inline StudyRecord unit_study_record(std::string name, std::string metric = "loss") {
+  StudyRecord r;
+  r.name = std::move(name);
+  r.metric = std::move(metric);
+  r.space = {{"x", {{"type", "float"}, {"low", 0.0}, {"high", 1.0}}}};
+  r.sampler = {{"name", "random"}, {"seed", 1}};
+  return r;
+}
 
 struct CommandResult {
   int exit_code = -1;   // -1 if it did not exit normally
