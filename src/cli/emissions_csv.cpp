@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace greentune::cli {
@@ -29,11 +30,7 @@ constexpr std::array<std::string_view, 27> kColumns = {
     "state",          "value",          "energy_sources"};
 
 std::string iso_utc(double unix_s) {
-  auto t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_s)));
 }
 
 // A CSV field: quoted when it holds a comma, a quote or a line break.

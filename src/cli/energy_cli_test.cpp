@@ -2,6 +2,7 @@
 // file: carbon-aware start, the per-trial energy budget, CodeCarbon-style emissions CSV.
 #include <chrono>
 #include <ctime>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -72,14 +73,22 @@ std::vector<std::string> split(const std::string& line, char sep) {
 
 TEST_F(EnergyCliTest, StartBelowWaitsForTheForecastAndSaysWhen) {
   double now = unix_now();
-  write("grid.csv", fmt::format("timestamp,gco2e_per_kwh\n{:.0f},450\n{:.0f},120\n", now - 3600,
-                                now + 3));
+  const std::string step = fmt::format("{:.0f}", now + 3);
+  write("grid.csv", fmt::format("timestamp,gco2e_per_kwh\n{:.0f},450\n{},120\n", now - 3600, step));
   auto file = write("s.toml", branin_study("wait", 2, "[carbon]\nintensity_file = \"grid.csv\""));
   auto t0 = std::chrono::steady_clock::now();
   auto r = gt({"tune", file, "--start-below", "200", "--max-wait", "1m"});
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("450 gCO2e/kWh now; the forecast falls below 200 at"), std::string::npos)
+  // The step's time in UTC, as people read it.
+  auto step_t = static_cast<std::time_t>(std::stoll(step));
+  std::tm tm{};
+  ::gmtime_r(&step_t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  EXPECT_NE(r.err.find(fmt::format("450 gCO2e/kWh now; the forecast falls below 200 at {} (in",
+                                   when)),
+            std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("waiting until then"), std::string::npos) << r.err;
   EXPECT_GE(took, 1.5);  // it waited for the step (3 s ahead, minus the second it started in)
@@ -193,6 +202,9 @@ TEST_F(EnergyCliTest, EmissionsCsvHasCodeCarbonColumnsPerTrial) {
   while (std::getline(in, line)) {
     auto cells = split(line, ',');
     ASSERT_EQ(cells.size(), header.size()) << line;
+    EXPECT_TRUE(std::regex_match(cells[col("timestamp")],
+                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << cells[col("timestamp")];
     EXPECT_EQ(cells[col("project_name")], "csv");
     EXPECT_EQ(cells[col("run_id")], fmt::format("csv/trial-{}", rows));
     EXPECT_EQ(cells[col("cloud_provider")], "aws");

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
@@ -75,11 +76,7 @@ struct Prepared {
 };
 
 std::string utc_time(double unix_s) {
-  auto t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", fmt::gmtime(static_cast<std::time_t>(unix_s)));
 }
 
 std::string for_people(double seconds) {
