@@ -70,6 +70,8 @@ struct Pair {
   int64_t step;
   double validation;
   double training;
+  // How far validation is above training, relative to training (training != 0).
+  double gap() const { return (validation - training) / std::abs(training); }
 };
 
 std::vector<Pair> joined(const TrialWatch& w, const std::string& validation,
@@ -101,21 +103,19 @@ class Overfit : public RuleBase {
     int64_t patience = integer("patience");
     std::vector<const Pair*> run;  // the last steps above the threshold, newest first
     for (auto it = pairs.rbegin(); it != pairs.rend() && std::ssize(run) < patience; ++it) {
-      if (it->training == 0.0) break;
-      double gap = (it->validation - it->training) / std::abs(it->training);
-      if (!(gap > threshold)) break;
+      if (it->training == 0.0 || !(it->gap() > threshold)) break;
       run.push_back(&*it);
     }
     if (std::ssize(run) < patience) return std::nullopt;
     const Pair& last = *run.front();
-    double gap = (last.validation - last.training) / std::abs(last.training);
+    double gap = last.gap();
     nlohmann::json gaps = nlohmann::json::array();
     for (auto it = run.rbegin(); it != run.rend(); ++it) {
       const Pair& p = **it;
       gaps.push_back({{"step", p.step},
                       {"validation", p.validation},
                       {"training", p.training},
-                      {"gap", (p.validation - p.training) / std::abs(p.training)}});
+                      {"gap", p.gap()}});
     }
     Finding f;
     f.message = fmt::format(
