@@ -63,4 +63,12 @@ class Executor {
 // Runs a Trainer in the calling thread: start() runs it to the end.
 std::unique_ptr<Executor> make_in_process_executor(Trainer& trainer, const SearchSpace& space);
 
+class EnergyMeter;  // energy.hpp
+
+// The same, metered: each trial is charged the energy of the CPU time this process spent
+// running it (its share of the machine's, as for programs).  `meter` outlives the executor.
+std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
+                                                           const SearchSpace& space,
+                                                           EnergyMeter& meter);
+
 }  // namespace greentune

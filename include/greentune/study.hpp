@@ -62,9 +62,6 @@ class Study {
   std::shared_ptr<const WarmStart> warm_start_;
 };
 
-// The best COMPLETE trial (ties: the lowest number), or nullopt.
-std::optional<Trial> best_trial(Direction direction, const std::vector<Trial>& trials);
-
 // ---------------------------------------------------------------- completion criteria
 
 // When a study has done its work.  Any criterion that is met ends it.

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "greentune/result.hpp"
 #include "greentune/storage.hpp"
 #include "greentune/trial.hpp"
 
@@ -60,6 +61,24 @@ nlohmann::json right_sizing_json(const std::vector<TrialSamples>& trials,
 
 // The recommendations as text lines ("sizing     ..."), "" for null.
 std::string right_sizing_text(const nlohmann::json& right_sizing);
+
+// right_sizing_json over every trial's samples, on the machine the trials ran on: the one
+// `tune` recorded (its "machine" events, the last run's), else this one (its cores and
+// memory, the cgroup's where lower), with the study's [budget] concurrency.
+Result<nlohmann::json> right_sizing_of(Storage& storage, const StudyRecord& record,
+                                       const std::vector<Trial>& trials);
+
+// ---- costs (report/costs.cpp)
+
+// study_summary_json plus "energy" {"kwh", "by_component" (J), "sources"}, "co2e_g"
+// (null without [carbon]), "carbon", "cpu_hours", "gpu_hours", "storage_bytes",
+// "greenest_region" (what the study would have emitted there), "saved" (savings.hpp) and
+// "right_sizing".
+Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
+                                          const std::vector<Trial>& trials);
+
+// The cost lines of the text summary, from summary_with_costs' JSON.
+std::string costs_text(const nlohmann::json& summary);
 
 // Seconds since the epoch as ISO 8601 UTC with milliseconds: 2026-11-27T04:50:00.123Z
 std::string iso8601(double seconds);

@@ -27,7 +27,17 @@ enum class StopReason {
   kBudget,       // an energy / CO2e budget was reached
   kStudyDone,    // the study met a completion criterion while the trial ran
 };
-const char* to_string(StopReason r);
+inline const char* to_string(StopReason r) {
+  switch (r) {
+    case StopReason::kInterrupted: return "interrupted";
+    case StopReason::kTimeout: return "timeout";
+    case StopReason::kPruned: return "pruned";
+    case StopReason::kRule: return "rule";
+    case StopReason::kBudget: return "budget";
+    case StopReason::kStudyDone: return "study_done";
+  }
+  return "unknown";
+}
 
 // Where a running trial sends what it reports and what is observed of it.  Returning
 // true from should_stop() asks an in-process trainer to stop at its next step.

@@ -1,6 +1,7 @@
 // Trials and their states.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -63,6 +64,9 @@ struct Trial {
   std::optional<StepValue> last(const std::string& metric) const;
 };
 
+// The best COMPLETE trial (ties: the lowest number), or nullopt.
+std::optional<Trial> best_trial(Direction direction, const std::vector<Trial>& trials);
+
 // ---- inline definitions
 
 inline const char* to_string(TrialState s) {
@@ -102,6 +106,16 @@ inline std::optional<StepValue> Trial::last(const std::string& metric) const {
   auto it = intermediate.find(metric);
   if (it == intermediate.end() || it->second.empty()) return std::nullopt;
   return it->second.back();
+}
+
+inline std::optional<Trial> best_trial(Direction direction, const std::vector<Trial>& trials) {
+  const Trial* best = nullptr;
+  for (const auto& t : trials) {
+    if (t.state != TrialState::kComplete || !t.value || std::isnan(*t.value)) continue;
+    if (!best || better(direction, *t.value, *best->value)) best = &t;
+  }
+  if (!best) return std::nullopt;
+  return *best;
 }
 
 }  // namespace greentune

@@ -10,11 +10,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "cli/study_setup.hpp"
 #include "greentune/clock.hpp"
 #include "greentune/sampler.hpp"
 #include "greentune/study.hpp"
 #include "sampling/grid_sampler.hpp"
+#include "study/open_study.hpp"
 
 namespace greentune::cli {
 namespace {
@@ -150,6 +150,7 @@ Result<Study> open_study(Storage& storage, const AskArgs& args) {
   if (spec->search.sampler == "grid") fmt::print(stderr, "warning: {}\n", grid_energy_warning());
   auto opened = open_or_create_study(storage, *spec);
   if (!opened) return tl::unexpected(opened.error());
+  for (const std::string& note : opened->notes) fmt::print(stderr, "{}\n", note);
   return std::move(opened->study);
 }
 

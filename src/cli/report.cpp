@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/study_view.hpp"
+#include "config/carbon.hpp"
 #include "greentune/study.hpp"
 #include "greentune/summary.hpp"
-#include "cli/emissions_csv.hpp"
-#include "cli/energy_setup.hpp"
-#include "cli/study_view.hpp"
+#include "report/emissions_csv.hpp"
 
 namespace greentune::cli {
 namespace {

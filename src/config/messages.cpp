@@ -11,62 +11,14 @@
 namespace greentune {
 namespace {
 
-constexpr size_t kMaxQuoted = 64;
+using text::kMaxQuoted;
 constexpr size_t kMaxSuggestDistance = 3;
-
-void append_escaped(std::string& out, char c) {
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    default:
-      break;
-  }
-  auto byte = static_cast<unsigned char>(c);
-  if (byte < 0x20 || byte == 0x7f) {
-    out += fmt::format("\\x{:02x}", byte);
-  } else {
-    out += c;
-  }
-}
 
 std::string styled(std::string_view name, NameStyle style) {
   return style == NameStyle::kQuoted ? fmt::format("\"{}\"", name) : fmt::format("[{}]", name);
 }
 
 }  // namespace
-
-std::string in_quotes(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text.substr(0, kMaxQuoted)) append_escaped(out, c);
-  if (text.size() > kMaxQuoted) out += "...";
-  out += '"';
-  return out;
-}
-
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += c;
-    } else {
-      append_escaped(out, c);
-    }
-  }
-  return out;
-}
 
 std::string key_text(std::string_view key) {
   bool plain = !key.empty() && key.size() <= kMaxQuoted &&

@@ -6,15 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "text/quote.hpp"
+
 namespace greentune {
 
-// Text from the file as messages show it: in double quotes, with quotes, backslashes and
-// control characters escaped (so a message stays one line) and long text cut to 64 bytes.
-std::string in_quotes(std::string_view text);
-
-// Text from elsewhere (a library's message) with control characters escaped, so that a
-// message stays one line.
-std::string one_line(std::string_view text);
+// Text from the file as messages show it (in double quotes, escaped, cut to 64 bytes) and
+// text from elsewhere made one line: text/quote.hpp.
+using text::in_quotes;
+using text::one_line;
 
 // A key or field path as messages show it: as written when it is plain printable ASCII
 // (`max_trials`, `eta.low`, `command[0]`), else in_quotes().

@@ -1,5 +1,7 @@
 #include "config/spec_json.hpp"
 
+#include "text/json.hpp"
+
 #include <fmt/format.h>
 
 namespace greentune {
@@ -7,10 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-template <class T>
-json or_null(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
+using text::or_null;
 
 template <class T>
 void read_optional(const json& j, const char* key, std::optional<T>& out) {

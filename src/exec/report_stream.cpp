@@ -6,6 +6,8 @@
 
 #include "exec/report_stream.hpp"
 
+#include "text/quote.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -31,7 +33,7 @@ constexpr std::string_view kAccepted =
     R"(accepted: {"step": N, "metrics": {"name": number, ...}} or {"final": {"name": number, ...}})";
 constexpr std::string_view kAcceptedValue = "accepted: a number, NaN, Infinity or -Infinity";
 constexpr size_t kMaxLineBytes = size_t{1} << 20;  // a longer report line is dropped
-constexpr size_t kMaxQuoted = 64;                  // bytes of user text quoted in a message
+using text::kMaxQuoted;
 constexpr size_t kMaxMessage = 240;                // bytes of a parser message kept
 constexpr size_t kReadChunk = 64 * 1024;
 // libstdc++'s std::regex recurses once per character (some 300 bytes of stack each): longer
@@ -42,63 +44,14 @@ constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 // ---------------------------------------------------------------------------------------
 // Text for messages: one line, bounded, valid UTF-8 whatever the input bytes were.
 
-void append_escaped(std::string& out, unsigned char byte, bool escape_high) {
-  switch (byte) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    default:
-      break;
-  }
-  if (byte < 0x20 || byte == 0x7f || (escape_high && byte >= 0x80)) {
-    out += fmt::format("\\x{:02x}", byte);
-  } else {
-    out += static_cast<char>(byte);
-  }
-}
-
-// Cuts `text` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string_view cut(std::string_view text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
-
-// `text` (valid UTF-8, e.g. a key that the JSON parser accepted) in double quotes.
-std::string in_quotes(std::string_view text) {
-  std::string out = "\"";
-  std::string_view kept = cut(text, kMaxQuoted);
-  for (char c : kept) append_escaped(out, static_cast<unsigned char>(c), false);
-  if (kept.size() < text.size()) out += "...";
-  return out + "\"";
-}
-
-// Arbitrary bytes made printable ASCII (bytes >= 0x80 as \xNN), at most `max` bytes kept.
-std::string printable(std::string_view bytes, size_t max) {
-  std::string out;
-  for (char c : bytes.substr(0, max)) append_escaped(out, static_cast<unsigned char>(c), true);
-  if (bytes.size() > max) out += "...";
-  return out;
-}
+using text::in_quotes;
+using text::printable;
 
 // A JSON value as the line wrote it, shortened for a message.
 std::string shown(const json& value) {
   if (value.is_string()) return in_quotes(value.get_ref<const std::string&>());
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-  return std::string(cut(text, kMaxQuoted)) + (text.size() > kMaxQuoted ? "..." : "");
+  return std::string(text::cut_utf8(text, kMaxQuoted)) + (text.size() > kMaxQuoted ? "..." : "");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // PrunerSpec <-> JSON (stored with the study's spec).
 #include <fmt/format.h>
 
+#include "text/json.hpp"
+
 #include "greentune/pruner.hpp"
 
 namespace greentune {
@@ -8,10 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-template <class T>
-json or_null(const std::optional<T>& value) {
-  return value ? json(*value) : json(nullptr);
-}
+using text::or_null;
 
 template <class T>
 void read(const json& j, const char* key, T& out) {

@@ -2,6 +2,9 @@
 // percentile, numbers in messages.
 #include <fmt/format.h>
 
+#include "text/json.hpp"
+#include "text/quote.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -69,16 +72,9 @@ double nan_best(Direction direction, const StepValues& values) {
   return best;
 }
 
-std::string num(double v) {
-  if (std::isnan(v)) return "nan";
-  return fmt::format("{:.6g}", v);
-}
+std::string num(double v) { return text::number(v, 6); }
 
-nlohmann::json num_json(double v) {
-  if (std::isnan(v)) return nullptr;
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
+nlohmann::json num_json(double v) { return text::number_json(v); }
 
 uint32_t crc32(std::string_view text) {
   static const std::array<uint32_t, 256> table = [] {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "greentune/study.hpp"
+#include "greentune/trial.hpp"
 
 namespace greentune {
 namespace {

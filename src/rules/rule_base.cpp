@@ -1,6 +1,9 @@
 // The rule base, shared helpers and make_rule.
 #include "rules/rule_base.hpp"
 
+#include "text/json.hpp"
+#include "text/quote.hpp"
+
 #include "text/names.hpp"
 
 #include <fmt/format.h>
@@ -98,13 +101,9 @@ double quantile(std::vector<double> values, double q) {
   return values[lo] + (values[hi] - values[lo]) * frac;
 }
 
-nlohmann::json number_json(double v) {
-  if (std::isnan(v)) return nullptr;
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
+nlohmann::json number_json(double v) { return text::number_json(v); }
 
-std::string num(double v) { return fmt::format("{:.4g}", v); }
+std::string num(double v) { return text::number(v, 4); }
 
 bool on_gpu(const SystemSample& s) { return s.gpu_memory_bytes > 0 || s.gpu_utilization > 0.0; }
 

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "greentune/orchestrator.hpp"
+#include "study/judge.hpp"
 #include "greentune/pruner.hpp"
 #include "greentune/study.hpp"
 #include "greentune/trainer.hpp"
@@ -132,25 +133,13 @@ class StagesTest : public ::testing::Test {
     for (double x : xs) ASSERT_TRUE(study_->enqueue({{"x", x}}, clock_.now()));
   }
 
-  // ASHA over data fractions, as cli's make_stage_plan builds it.
+  // ASHA over data fractions, as the study's judge builds it for `tune`.
   static StagePlan plan(const PrunerSpec& spec) {
-    std::shared_ptr<const Pruner> pruner = make_pruner(spec, std::nullopt).value();
-    StagePlan p;
-    p.max_resource = spec.max_resource.value_or(data_fraction_max_resource(spec));
-    p.source = fmt::format("pruner:{}", pruner->name());
-    p.stages = [spec](const Trial& t) {
-      return data_fraction_stages(spec, "small-first", t.number);
-    };
-    p.decide = [pruner](const Trial& trial, const std::vector<Trial>& trials, int64_t units) {
-      PruneContext ctx;
-      ctx.metric = "loss";
-      ctx.trial = &trial;
-      ctx.trials = &trials;
-      ctx.step = units;
-      ctx.study = "small-first";
-      return pruner->decide(ctx);
-    };
-    return p;
+    JudgeSpec judge;
+    judge.study = "small-first";
+    judge.metric = "loss";
+    judge.pruner = spec;
+    return make_stage_plan(judge).value().value();
   }
   static PrunerSpec asha(int64_t min_resource = 1, double rf = 3,
                          std::optional<int64_t> max_resource = std::nullopt) {

@@ -122,14 +122,4 @@ Status Study::refresh() {
   return {};
 }
 
-std::optional<Trial> best_trial(Direction direction, const std::vector<Trial>& trials) {
-  const Trial* best = nullptr;
-  for (const auto& t : trials) {
-    if (t.state != TrialState::kComplete || !t.value || std::isnan(*t.value)) continue;
-    if (!best || better(direction, *t.value, *best->value)) best = &t;
-  }
-  if (!best) return std::nullopt;
-  return *best;
-}
-
 }  // namespace greentune

@@ -1,4 +1,4 @@
-// The header-only C++ reporter (include/greentune/report.hpp), called in process: what it
+// The header-only C++ reporter (clients/cpp/greentune_client.hpp), called in process: what it
 // writes must be what parse_report_line reads.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "exec/report_stream.hpp"
-#include "greentune/report.hpp"
+#include "greentune_client.hpp"
 #include "testing/test_helpers.hpp"
 
 namespace greentune::exec {

@@ -10,7 +10,7 @@
 #include "greentune/result.hpp"
 #include "greentune/storage.hpp"
 
-namespace greentune::cli {
+namespace greentune {
 
 // The header line (no newline).
 std::string emissions_csv_header();
@@ -26,4 +26,4 @@ Result<std::string> emissions_csv_rows(Storage& storage, const StudyRecord& reco
 // reader never sees half a file).  kIo when it cannot be written.
 Status write_emissions_csv(const std::string& path, const std::string& content);
 
-}  // namespace greentune::cli
+}  // namespace greentune

@@ -1,5 +1,4 @@
-// The in-process executor: a built-in trainer runs to its end inside start().  Also
-// what every executor shares (Executor::start_stage, StopReason names).
+// The in-process executor: a built-in trainer runs to its end inside start().
 #include "greentune/executor.hpp"
 
 namespace greentune {
@@ -41,26 +40,6 @@ class InProcessExecutor : public Executor {
 };
 
 }  // namespace
-
-Result<std::unique_ptr<RunningTrial>> Executor::start_stage(const Trial& trial,
-                                                           const TrialStage& stage,
-                                                           TrialReporter& reporter) {
-  Trial run = trial;
-  run.params[kDataFractionParam] = stage.data_fraction();
-  return start(run, reporter);
-}
-
-const char* to_string(StopReason r) {
-  switch (r) {
-    case StopReason::kInterrupted: return "interrupted";
-    case StopReason::kTimeout: return "timeout";
-    case StopReason::kPruned: return "pruned";
-    case StopReason::kRule: return "rule";
-    case StopReason::kBudget: return "budget";
-    case StopReason::kStudyDone: return "study_done";
-  }
-  return "unknown";
-}
 
 std::unique_ptr<Executor> make_in_process_executor(Trainer& trainer, const SearchSpace& space) {
   return std::make_unique<InProcessExecutor>(trainer, space);

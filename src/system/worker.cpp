@@ -8,14 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "system/machine.hpp"
+
 namespace greentune {
 namespace {
-
-std::string hostname() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
-}
 
 std::string boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
@@ -51,14 +47,14 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }  // namespace
 
 const std::string& current_worker_id() {
-  static const std::string id = fmt::format("{}/{}/{}-{}", hostname(), ::getpid(), boot_id(),
+  static const std::string id = fmt::format("{}/{}/{}-{}", system::host_name(), ::getpid(), boot_id(),
                                             start_ticks(::getpid()));
   return id;
 }
 
 WorkerLiveness worker_liveness(const std::string& worker_id) {
   auto parts = split(worker_id, '/');
-  if (parts.size() != 3 || parts[0] != hostname()) return WorkerLiveness::kUnknown;
+  if (parts.size() != 3 || parts[0] != system::host_name()) return WorkerLiveness::kUnknown;
   long pid = 0;
   try {
     pid = std::stol(parts[1]);

@@ -1,49 +1,17 @@
-#include "cli/judge_setup.hpp"
-
-#include <sched.h>
-#include <unistd.h>
+#include "study/judge.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <fmt/format.h>
 
-#include "greentune/pruner.hpp"
+#include "system/machine.hpp"
 
-namespace greentune::cli {
+namespace greentune {
 namespace {
 
 constexpr double kJoulesPerKwh = 3.6e6;
-
-// The cgroup v2 memory limit of this process, if it has one.
-std::optional<int64_t> cgroup_memory_limit() {
-  std::ifstream in("/sys/fs/cgroup/memory.max");
-  std::string text;
-  if (!(in >> text) || text == "max") return std::nullopt;
-  try {
-    return std::stoll(text);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-std::optional<int64_t> physical_memory() {
-  long pages = ::sysconf(_SC_PHYS_PAGES);
-  long page_size = ::sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page_size <= 0) return std::nullopt;
-  return static_cast<int64_t>(pages) * page_size;
-}
-
-int64_t usable_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1U, std::thread::hardware_concurrency());
-}
 
 // The pruner, the rules and the per-trial budget of one trial attempt.
 class StudyJudge : public TrialJudge {
@@ -137,26 +105,38 @@ class StudyJudge : public TrialJudge {
 
 }  // namespace
 
-RuleEnvironment rule_environment(const StudySpec& spec) {
+JudgeSpec judge_spec_of(const StudySpec& spec) {
+  JudgeSpec j;
+  j.file = spec.path;
+  j.study = spec.name;
+  j.direction = spec.direction;
+  j.metric = spec.metric;
+  j.pruner = spec.pruner;
+  j.rules = spec.rules;
+  j.max_steps = spec.trial.max_steps;
+  j.trial_max_energy_kwh = spec.trial.max_energy_kwh;
+  return j;
+}
+
+RuleEnvironment rule_environment(const JudgeSpec& spec) {
   RuleEnvironment env;
-  if (spec.trial.max_energy_kwh) env.trial_max_energy_j = *spec.trial.max_energy_kwh * kJoulesPerKwh;
-  auto memory = physical_memory();
-  if (auto limit = cgroup_memory_limit(); limit && (!memory || *limit < *memory)) memory = limit;
-  env.memory_limit_bytes = memory;
-  env.cpu_cores = usable_cores();
+  if (spec.trial_max_energy_kwh) env.trial_max_energy_j = *spec.trial_max_energy_kwh * kJoulesPerKwh;
+  system::MachineLimits machine = system::machine_limits();
+  env.memory_limit_bytes = machine.memory_bytes;
+  env.cpu_cores = machine.cpu_cores;
   return env;
 }
 
-Result<JudgeFactory> make_judge_factory(const StudySpec& spec, const RuleEnvironment& env) {
-  auto pruner = make_pruner(spec.pruner, spec.trial.max_steps);
+Result<JudgeFactory> make_judge_factory(const JudgeSpec& spec, const RuleEnvironment& env) {
+  auto pruner = make_pruner(spec.pruner, spec.max_steps);
   if (!pruner) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: [pruner] {}", spec.path, pruner.error().message));
+                      fmt::format("{}: [pruner] {}", spec.file, pruner.error().message));
   }
   for (const RuleSpec& rule : spec.rules) {
     if (auto ok = validate_rule(rule); !ok) {
       return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: [[rules]] {}", spec.path, ok.error().message));
+                        fmt::format("{}: [[rules]] {}", spec.file, ok.error().message));
     }
   }
   std::shared_ptr<const Pruner> shared_pruner = std::move(*pruner);
@@ -166,7 +146,7 @@ Result<JudgeFactory> make_judge_factory(const StudySpec& spec, const RuleEnviron
   std::optional<double> max_energy_j = env.trial_max_energy_j;
   if (!shared_pruner && spec.rules.empty() && !max_energy_j) return JudgeFactory();
   return JudgeFactory([shared_pruner, rules = spec.rules, env, max_energy_j,
-                       study = spec.name](const Trial&) -> std::unique_ptr<TrialJudge> {
+                       study = spec.study](const Trial&) -> std::unique_ptr<TrialJudge> {
     std::vector<std::unique_ptr<Rule>> instances;
     for (const RuleSpec& r : rules) instances.push_back(make_rule(r, env));
     return std::make_unique<StudyJudge>(shared_pruner, std::move(instances), max_energy_j,
@@ -174,21 +154,21 @@ Result<JudgeFactory> make_judge_factory(const StudySpec& spec, const RuleEnviron
   });
 }
 
-Result<std::optional<StagePlan>> make_stage_plan(const StudySpec& spec) {
+Result<std::optional<StagePlan>> make_stage_plan(const JudgeSpec& spec) {
   if (spec.pruner.resource != "data_fraction") return std::optional<StagePlan>();
-  auto made = make_pruner(spec.pruner, spec.trial.max_steps);
+  auto made = make_pruner(spec.pruner, spec.max_steps);
   if (!made) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: [pruner] {}", spec.path, made.error().message));
+                      fmt::format("{}: [pruner] {}", spec.file, made.error().message));
   }
   std::shared_ptr<const Pruner> pruner = std::move(*made);
   StagePlan plan;
   plan.max_resource = spec.pruner.max_resource.value_or(data_fraction_max_resource(spec.pruner));
   plan.source = fmt::format("pruner:{}", pruner->name());
-  plan.stages = [pruner_spec = spec.pruner, study = spec.name](const Trial& trial) {
+  plan.stages = [pruner_spec = spec.pruner, study = spec.study](const Trial& trial) {
     return data_fraction_stages(pruner_spec, study, trial.number);
   };
-  plan.decide = [pruner, direction = spec.direction, metric = spec.metric, study = spec.name](
+  plan.decide = [pruner, direction = spec.direction, metric = spec.metric, study = spec.study](
                     const Trial& trial, const std::vector<Trial>& trials, int64_t units) {
     PruneContext ctx;
     ctx.direction = direction;
@@ -202,4 +182,4 @@ Result<std::optional<StagePlan>> make_stage_plan(const StudySpec& spec) {
   return std::optional(std::move(plan));
 }
 
-}  // namespace greentune::cli
+}  // namespace greentune

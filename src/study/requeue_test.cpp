@@ -1,9 +1,11 @@
+// Trials left RUNNING by dead orchestrators are queued again; live ones are left alone.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "greentune/orchestrator.hpp"
+#include "greentune/storage.hpp"
 #include "greentune/worker.hpp"
 #include "testing/test_helpers.hpp"
 
@@ -19,27 +21,6 @@ std::string dead_worker_id() {
   ::waitpid(pid, nullptr, 0);
   const std::string& me = current_worker_id();
   return host_of(me) + "/" + std::to_string(pid) + me.substr(me.rfind('/'));
-}
-
-TEST(Worker, CurrentWorkerIsAlive) {
-  EXPECT_EQ(worker_liveness(current_worker_id()), WorkerLiveness::kAlive);
-  EXPECT_EQ(current_worker_id(), current_worker_id());
-}
-
-TEST(Worker, ExitedProcessIsDead) {
-  EXPECT_EQ(worker_liveness(dead_worker_id()), WorkerLiveness::kDead);
-}
-
-TEST(Worker, ReusedPidWithAnotherStartTimeIsDead) {
-  const std::string& me = current_worker_id();
-  std::string other_start = me.substr(0, me.rfind('-') + 1) + "1";
-  EXPECT_EQ(worker_liveness(other_start), WorkerLiveness::kDead);
-}
-
-TEST(Worker, OtherHostsAndForeignIdsAreUnknown) {
-  EXPECT_EQ(worker_liveness("some-other-host/1/abc-1"), WorkerLiveness::kUnknown);
-  EXPECT_EQ(worker_liveness(""), WorkerLiveness::kUnknown);
-  EXPECT_EQ(worker_liveness("w"), WorkerLiveness::kUnknown);
 }
 
 class RequeueTest : public ::testing::Test {

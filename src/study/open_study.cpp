@@ -1,4 +1,4 @@
-#include "cli/study_setup.hpp"
+#include "study/open_study.hpp"
 
 #include <optional>
 #include <random>
@@ -13,7 +13,7 @@
 #include "greentune/clock.hpp"
 #include "greentune/warm_start.hpp"
 
-namespace greentune::cli {
+namespace greentune {
 namespace {
 
 // The first parameter in which two spaces differ, as (stored, file) descriptions.
@@ -93,20 +93,20 @@ Status check_warm_start(Storage& storage, const StudySpec& spec) {
 
 // What people should know about the search: hints about the space, what each warm-start
 // parent contributed, and that samplers without a model ignore it.
-void print_search_notes(const StudySpec& spec, const Study& study) {
-  for (const std::string& hint : spec.search.hints) fmt::print(stderr, "{}\n", hint);
-  for (const std::string& line : study.warm_start().lines()) fmt::print(stderr, "{}\n", line);
+void add_search_notes(const StudySpec& spec, const Study& study, std::vector<std::string>& notes) {
+  for (const std::string& hint : spec.search.hints) notes.push_back(hint);
+  for (const std::string& line : study.warm_start().lines()) notes.push_back(line);
   const std::string& sampler = spec.search.sampler;
   if (!spec.search.warm_start.empty() && sampler != "auto" && sampler != "tpe" && sampler != "gp") {
-    fmt::print(stderr,
-               "note: sampler {} does not learn from earlier trials, so warm_start only checks "
-               "its parents; use sampler = \"auto\", \"tpe\" or \"gp\" to learn from them\n",
-               sampler);
+    notes.push_back(fmt::format(
+        "note: sampler {} does not learn from earlier trials, so warm_start only checks its "
+        "parents; use sampler = \"auto\", \"tpe\" or \"gp\" to learn from them",
+        sampler));
   }
 }
 
 // An event on the new study saying what its warm start contributed.
-void record_warm_start(Storage& storage, const Study& study) {
+void record_warm_start(Storage& storage, const Study& study, std::vector<std::string>& notes) {
   const WarmStart& warm = study.warm_start();
   if (warm.parents.empty()) return;
   nlohmann::json parents = nlohmann::json::array();
@@ -127,7 +127,7 @@ void record_warm_start(Storage& storage, const Study& study) {
   event.message = fmt::format("{}", fmt::join(warm.lines(), "; "));
   event.data = {{"parents", parents}, {"prior_trials", warm.trials.size()}};
   if (auto ok = storage.add_event(event); !ok) {
-    fmt::print(stderr, "warning: could not record the warm start: {}\n", ok.error().message);
+    notes.push_back(fmt::format("warning: could not record the warm start: {}", ok.error().message));
   }
 }
 
@@ -146,8 +146,9 @@ Result<OpenedStudy> open_or_create_study(Storage& storage, const StudySpec& spec
     if (auto ok = check_warm_start(storage, spec); !ok) return tl::unexpected(ok.error());
     auto study = Study::load(storage, spec.name);
     if (!study) return tl::unexpected(study.error());
-    print_search_notes(spec, *study);
-    return OpenedStudy{std::move(*study), false};
+    OpenedStudy opened{std::move(*study), false, {}};
+    add_search_notes(spec, opened.study, opened.notes);
+    return opened;
   }
   if (auto ok = check_warm_start(storage, spec); !ok) return tl::unexpected(ok.error());
   StudyRecord record;
@@ -159,9 +160,10 @@ Result<OpenedStudy> open_or_create_study(Storage& storage, const StudySpec& spec
   record.spec = spec.to_json();
   auto study = Study::create(storage, std::move(record), system_clock().now());
   if (!study) return tl::unexpected(study.error());
-  record_warm_start(storage, *study);
-  print_search_notes(spec, *study);
-  return OpenedStudy{std::move(*study), true};
+  OpenedStudy opened{std::move(*study), true, {}};
+  record_warm_start(storage, opened.study, opened.notes);
+  add_search_notes(spec, opened.study, opened.notes);
+  return opened;
 }
 
-}  // namespace greentune::cli
+}  // namespace greentune

@@ -16,7 +16,7 @@
 //
 // Use:
 //
-//   #include "greentune/report.hpp"
+//   #include "greentune_client.hpp"
 //   namespace gt = greentune::client;
 //   int main() {
 //     gt::install_stop_handler();

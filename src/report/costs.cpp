@@ -1,22 +1,19 @@
-#include "cli/energy_setup.hpp"
-
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <cstdio>
+// What a study cost (energy by component and source, CO2e, CPU and GPU hours, storage),
+// what stopping early saved and what the trials needed of the machine, for the summaries.
+#include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
-#include <utility>
 
 #include <fmt/format.h>
 
-#include "cli/right_sizing_setup.hpp"
-#include "config/spec_json.hpp"
+#include "config/carbon.hpp"
+#include "greentune/carbon.hpp"
 #include "greentune/savings.hpp"
 #include "greentune/summary.hpp"
 
-namespace greentune::cli {
+namespace greentune {
 namespace {
 
 namespace fs = std::filesystem;
@@ -77,106 +74,7 @@ nlohmann::json greenest(double kwh) {
   return {{"region", regions->front().key}, {"text", describe_emission(*emission)}};
 }
 
-// CPU seconds and RSS of this process so far.
-std::pair<double, int64_t> self_usage() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-               static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  return {cpu, static_cast<int64_t>(ru.ru_maxrss) * 1024};
-}
-
-class MeteredInProcessExecutor : public Executor {
- public:
-  MeteredInProcessExecutor(Trainer& trainer, const SearchSpace& space, EnergyMeter& meter)
-      : inner_(make_in_process_executor(trainer, space)), meter_(meter) {}
-
-  Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
-                                              TrialReporter& reporter) override {
-    auto [cpu0, rss0] = self_usage();
-    if (auto ok = account(trial.id, 0.0, rss0, reporter); !ok) return tl::unexpected(ok.error());
-    auto run = inner_->start(trial, reporter);  // runs the trainer to its end
-    auto [cpu1, rss1] = self_usage();
-    if (auto ok = account(trial.id, cpu1 - cpu0, rss1, reporter); !ok) {
-      return tl::unexpected(ok.error());
-    }
-    if (auto ok = reporter.energy(accountant_.energy_of(trial.id)); !ok) {
-      return tl::unexpected(ok.error());
-    }
-    accountant_.forget(trial.id);
-    return run;
-  }
-
- private:
-  Status account(int64_t trial_id, double cpu_s, int64_t rss, TrialReporter& reporter) {
-    auto reading = meter_.read();
-    if (!reading) {
-      return reporter.event("energy_warning", "warning",
-                            "the energy meter could not be read: " + reading.error().message);
-    }
-    accountant_.add(*reading, {TrialUsage{trial_id, cpu_s, rss, {::getpid()}, {}}});
-    return {};
-  }
-
-  std::unique_ptr<Executor> inner_;
-  EnergyMeter& meter_;
-  EnergyAccountant accountant_;
-};
-
 }  // namespace
-
-std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
-                                                           const SearchSpace& space,
-                                                           EnergyMeter& meter) {
-  return std::make_unique<MeteredInProcessExecutor>(trainer, space, meter);
-}
-
-Result<std::optional<CarbonIntensity>> carbon_for(const StudySpec& spec) {
-  if (!spec.carbon.any()) return std::optional<CarbonIntensity>();
-  CarbonSettings s;
-  s.region = spec.carbon.region.value_or("");
-  s.intensity_gco2e_per_kwh = spec.carbon.intensity;
-  s.intensity_file = spec.carbon.intensity_file.value_or("");
-  s.pue = spec.carbon.pue;
-  std::string base = fs::absolute(spec.path).parent_path().string();
-  auto intensity = make_carbon_intensity(s, base);
-  if (!intensity) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: [carbon] {}", spec.path, intensity.error().message));
-  }
-  return std::optional<CarbonIntensity>(std::move(*intensity));
-}
-
-std::optional<CarbonIntensity> carbon_of(const StudyRecord& record) {
-  auto spec = study_spec_from_json(record.spec);
-  if (!spec || !spec->carbon.any()) return std::nullopt;
-  auto made = carbon_for(*spec);
-  if (!made) return std::nullopt;
-  return std::move(*made);
-}
-
-void EnergyNotes::add(const std::string& line) {
-  if (quiet_) return;
-  if (live_) {
-    fmt::print(stderr, "energy: {}\n", line);
-  } else {
-    held_.push_back(line);
-  }
-}
-
-void EnergyNotes::print_held_and_go_live() {
-  live_ = true;
-  for (const auto& line : std::exchange(held_, {})) add(line);
-}
-
-Result<std::unique_ptr<EnergyMeter>> meter_for(const StudySpec& spec, EnergyNotes& notes) {
-  EnergyOptions o;
-  o.cpu_tdp_w = spec.energy.cpu_tdp_w;
-  o.use_rapl = spec.energy.rapl;
-  o.use_nvml = spec.energy.nvml;
-  o.on_note = [&notes](const std::string& line) { notes.add(line); };
-  return open_energy_meter(o);
-}
 
 Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
                                           const std::vector<Trial>& trials) {
@@ -252,4 +150,4 @@ std::string costs_text(const nlohmann::json& s) {
   return out;
 }
 
-}  // namespace greentune::cli
+}  // namespace greentune

@@ -1,4 +1,4 @@
-#include "cli/emissions_csv.hpp"
+#include "report/emissions_csv.hpp"
 
 #include <unistd.h>
 
@@ -14,7 +14,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-namespace greentune::cli {
+namespace greentune {
 namespace {
 
 constexpr double kJoulesPerKwh = 3.6e6;
@@ -175,4 +175,4 @@ Status write_emissions_csv(const std::string& path, const std::string& content) 
   return {};
 }
 
-}  // namespace greentune::cli
+}  // namespace greentune

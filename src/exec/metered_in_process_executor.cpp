@@ -1,0 +1,59 @@
+// The metered in-process executor: a built-in trainer runs in this process, and each
+// trial is charged the energy of the CPU time this process spent running it (its share of
+// the machine's, by the accountant, as for programs).
+#include <unistd.h>
+
+#include "greentune/energy.hpp"
+#include "greentune/executor.hpp"
+#include "greentune/storage.hpp"
+#include "system/machine.hpp"
+
+namespace greentune {
+namespace {
+
+class MeteredInProcessExecutor : public Executor {
+ public:
+  MeteredInProcessExecutor(Trainer& trainer, const SearchSpace& space, EnergyMeter& meter)
+      : inner_(make_in_process_executor(trainer, space)), meter_(meter) {}
+
+  Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
+                                              TrialReporter& reporter) override {
+    auto [cpu0, rss0] = system::self_usage();
+    if (auto ok = account(trial.id, 0.0, rss0, reporter); !ok) return tl::unexpected(ok.error());
+    auto run = inner_->start(trial, reporter);  // runs the trainer to its end
+    auto [cpu1, rss1] = system::self_usage();
+    if (auto ok = account(trial.id, cpu1 - cpu0, rss1, reporter); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    if (auto ok = reporter.energy(accountant_.energy_of(trial.id)); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    accountant_.forget(trial.id);
+    return run;
+  }
+
+ private:
+  Status account(int64_t trial_id, double cpu_s, int64_t rss, TrialReporter& reporter) {
+    auto reading = meter_.read();
+    if (!reading) {
+      return reporter.event("energy_warning", "warning",
+                            "the energy meter could not be read: " + reading.error().message);
+    }
+    accountant_.add(*reading, {TrialUsage{trial_id, cpu_s, rss, {::getpid()}, {}}});
+    return {};
+  }
+
+  std::unique_ptr<Executor> inner_;
+  EnergyMeter& meter_;
+  EnergyAccountant accountant_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
+                                                           const SearchSpace& space,
+                                                           EnergyMeter& meter) {
+  return std::make_unique<MeteredInProcessExecutor>(trainer, space, meter);
+}
+
+}  // namespace greentune
