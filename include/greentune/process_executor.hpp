@@ -24,6 +24,10 @@
 
 namespace greentune {
 
+namespace exec {
+class ProcessLauncher;  // src/exec/process_launcher.hpp
+}  // namespace exec
+
 struct ProcessExecutorOptions {
   std::string study;                       // GREENTUNE_STUDY, and the runs subdirectory
   std::vector<std::string> command;        // argv with {name} placeholders
@@ -44,6 +48,10 @@ struct ProcessExecutorOptions {
   // trial gets its share: CPU and DRAM by its share of the machine's CPU time, GPUs by
   // the trials whose processes run on them (see energy.hpp).  Must outlive the executor.
   EnergyMeter* energy_meter = nullptr;
+  // Starts the trials' processes (nullptr: real programs, exec::real_process_launcher()).
+  // Tests pass a fake (exec/fake_process.hpp).  Not owned; must outlive the executor and
+  // every trial it started.
+  exec::ProcessLauncher* launcher = nullptr;
 };
 
 // kInvalidArgument when a metric regex does not compile or the command is empty.

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exec/process.hpp"
+#include "exec/process_launcher.hpp"
 #include "exec/report_stream.hpp"
 #include "greentune/storage.hpp"
 
@@ -510,7 +511,9 @@ class ProcessExecutor : public Executor {
     }
     auto run = std::make_unique<ProcessTrial>(options_, clock, reporter, paths, matcher_, lines,
                                               trial.id, metering_);
-    auto process = exec::TrialProcess::start(spec);
+    exec::ProcessLauncher& launcher =
+        options_.launcher ? *options_.launcher : exec::real_process_launcher();
+    auto process = launcher.launch(spec);
     if (!process) return tl::unexpected(process.error());
     run->attach(std::move(*process));
     for (const auto& [name, path] :

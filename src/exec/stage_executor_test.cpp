@@ -1,6 +1,7 @@
 // The stages of a staged trial in the process executor ([pruner] resource =
-// "data_fraction"): real child processes, each stage in its own trial-N/stage-U/ with its
-// own checkpoint, and the share of the data given as the param data_fraction.
+// "data_fraction"): real child processes (and one fake launch), each stage in its own
+// trial-N/stage-U/ with its own checkpoint, and the share of the data given as the param
+// data_fraction.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "exec/fake_process.hpp"
 #include "greentune/process_executor.hpp"
 #include "greentune/storage.hpp"
 #include "greentune/study.hpp"
@@ -119,6 +121,44 @@ TEST_F(StageExecutorTest, TheOrphanOfAStageIsEndedBeforeItsTrialRunsAgain) {
   EXPECT_EQ(exec->clean_up_stale(trials[10]), 1);
   TrialOutcome outcome = wait(**run);
   EXPECT_NE(outcome.message.find("signal 9"), std::string::npos) << outcome.message;
+}
+
+// The launch of a stage as the program would see it, on a fake process: its directory in
+// every path, and its share of the data in argv, GREENTUNE_PARAMS and its own variable.
+TEST_F(StageExecutorTest, AStageIsLaunchedWithItsDirectoryAndItsDataFraction) {
+  testing::FakeClock clock;
+  exec::FakeProcessLauncher launcher(clock, exec::FakeProgram().exit(0));
+  auto exec = make_process_executor({.study = "p",
+                                     .command = {"fit", "--fraction={data_fraction}"},
+                                     .runs_dir = dir_.file("runs"),
+                                     .clock = &clock,
+                                     .launcher = &launcher});
+  ASSERT_TRUE(exec) << exec.error().message;
+  auto trial = study_->ask(0.0, "w");
+  ASSERT_TRUE(trial);
+  Recorder recorder;
+  auto run = (*exec)->start_stage(*trial, TrialStage{3, 27}, recorder);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(wait(**run).state, TrialState::kComplete);
+  ASSERT_EQ(launcher.launches().size(), 1u);
+  const exec::LaunchSpec& spec = launcher.launches()[0].spec;
+  const std::string dir = stage_dir(0, 3);
+  EXPECT_EQ(spec.argv, (std::vector<std::string>{"fit", "--fraction=0.1111111111111111"}));
+  EXPECT_EQ(spec.env.at("GREENTUNE_PARAM_DATA_FRACTION"), "0.1111111111111111");
+  auto params = nlohmann::json::parse(spec.env.at("GREENTUNE_PARAMS"));
+  EXPECT_DOUBLE_EQ(params["data_fraction"].get<double>(), 3.0 / 27);
+  EXPECT_EQ(params["x"].get<double>(), std::get<double>(trial->params.at("x")));
+  EXPECT_EQ(spec.env.at("GREENTUNE_TRIAL"), "0");
+  EXPECT_EQ(spec.env.at("GREENTUNE_REPORT_FILE"), dir + "/report.jsonl");
+  EXPECT_EQ(spec.env.at("GREENTUNE_CHECKPOINT_DIR"), dir + "/checkpoint");
+  EXPECT_EQ(spec.stdout_path, dir + "/stdout.log");
+  EXPECT_EQ(spec.stderr_path, dir + "/stderr.log");
+  EXPECT_TRUE(fs::is_directory(dir + "/checkpoint"));
+  EXPECT_EQ(recorder.artifacts,
+            (std::map<std::string, std::string>{{"stage-3/stdout", dir + "/stdout.log"},
+                                                {"stage-3/stderr", dir + "/stderr.log"},
+                                                {"stage-3/report", dir + "/report.jsonl"},
+                                                {"stage-3/checkpoint", dir + "/checkpoint"}}));
 }
 
 }  // namespace
