@@ -1,27 +1,17 @@
 // Trials left RUNNING by dead orchestrators are queued again; live ones are left alone.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include "greentune/orchestrator.hpp"
 #include "greentune/storage.hpp"
 #include "greentune/worker.hpp"
+#include "system/dead_worker.hpp"
 #include "testing/test_helpers.hpp"
 
 namespace greentune {
 namespace {
 
-std::string host_of(const std::string& id) { return id.substr(0, id.find('/')); }
-
-// The id a process that has exited would have had on this host.
-std::string dead_worker_id() {
-  pid_t pid = ::fork();
-  if (pid == 0) ::_exit(0);
-  ::waitpid(pid, nullptr, 0);
-  const std::string& me = current_worker_id();
-  return host_of(me) + "/" + std::to_string(pid) + me.substr(me.rfind('/'));
-}
+using testing::dead_worker_id;
+using testing::host_of;
 
 class RequeueTest : public ::testing::Test {
  protected:

@@ -1,24 +1,14 @@
 // Worker ids and whether the process behind one is still alive.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include "greentune/worker.hpp"
+#include "system/dead_worker.hpp"
 
 namespace greentune {
 namespace {
 
-std::string host_of(const std::string& id) { return id.substr(0, id.find('/')); }
-
-// The id a process that has exited would have had on this host.
-std::string dead_worker_id() {
-  pid_t pid = ::fork();
-  if (pid == 0) ::_exit(0);
-  ::waitpid(pid, nullptr, 0);
-  const std::string& me = current_worker_id();
-  return host_of(me) + "/" + std::to_string(pid) + me.substr(me.rfind('/'));
-}
+using testing::dead_worker_id;
+using testing::host_of;
 
 TEST(Worker, CurrentWorkerIsAlive) {
   EXPECT_EQ(worker_liveness(current_worker_id()), WorkerLiveness::kAlive);
