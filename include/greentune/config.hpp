@@ -60,6 +60,18 @@ struct TrialSpec {
   int64_t log_max_bytes = 10 * 1024 * 1024;    // per stream (stdout, stderr)
 };
 
+// [data]: the CSV table a built-in trainer learns from (the data module reads it).
+struct DataSection {
+  enum class Task { kClassification, kRegression };
+  std::string path;    // as written: relative paths are relative to the study file
+  std::string target;  // the column to predict
+  Task task = Task::kClassification;
+  double split = 0.2;  // the share of rows kept for validation, when folds == 0
+  int64_t folds = 0;   // k-fold cross-validation when >= 2
+  uint64_t seed = 1;   // of the split, the folds and data_fraction subsamples
+  std::vector<std::string> categorical;  // columns read as categories even if numeric
+};
+
 // [carbon]: how joules become grams of CO2e.  region, or intensity / intensity_file
 // (region may come with either, naming the place and its PUE); none: energy only.
 struct CarbonSpec {
@@ -89,6 +101,9 @@ struct StudySpec {
   std::vector<RuleSpec> rules;  // [[rules]], in file order
   CarbonSpec carbon;
   EnergySpec energy;
+  std::optional<DataSection> data;  // [data], for built-in trainers
+  // [trainer]: the built-in trainer's fixed options, name -> string, number or boolean.
+  nlohmann::json trainer_options = nlohmann::json::object();
   std::string path;  // the file it came from
   // "file:line:col" of keys that later checks (which run outside the parser) report
   // errors about, e.g. "trial.trainer".

@@ -60,8 +60,16 @@ class Executor {
   virtual int clean_up_stale(const Trial& /*trial*/) { return 0; }
 };
 
+// Where an in-process trainer keeps its checkpoints: RUNS_DIR/STUDY/trial-N/checkpoint/
+// (trial-N/stage-U/checkpoint/ for a stage), as programs do.
+struct InProcessOptions {
+  std::string study;     // the runs subdirectory
+  std::string runs_dir;  // "" = trainers get no checkpoint directory
+};
+
 // Runs a Trainer in the calling thread: start() runs it to the end.
-std::unique_ptr<Executor> make_in_process_executor(Trainer& trainer, const SearchSpace& space);
+std::unique_ptr<Executor> make_in_process_executor(Trainer& trainer, const SearchSpace& space,
+                                                   InProcessOptions options = {});
 
 class EnergyMeter;  // energy.hpp
 
@@ -69,6 +77,7 @@ class EnergyMeter;  // energy.hpp
 // running it (its share of the machine's, as for programs).  `meter` outlives the executor.
 std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
                                                            const SearchSpace& space,
-                                                           EnergyMeter& meter);
+                                                           EnergyMeter& meter,
+                                                           InProcessOptions options = {});
 
 }  // namespace greentune

@@ -76,13 +76,26 @@ struct TrialOutcome {
   bool resumable = false;
 };
 
+// One run of a trial by an in-process trainer.
+struct TrainerRun {
+  const SearchSpace& space;  // the parameter order
+  const Params& params;      // with data_fraction for a stage of a staged trial
+  int64_t trial = -1;        // the trial's number
+  // Where the trainer saves its state, and finds it when the trial runs again after an
+  // interrupt: it then resumes instead of starting over.  Exists; "" = no checkpoints.
+  std::string checkpoint_dir;
+};
+
 class Trainer {
  public:
   virtual ~Trainer() = default;
-  // Runs one trial.  `space` gives the parameter order.  Errors are for trainer bugs
-  // and bad setup; a trial that merely fails returns a kFailed outcome.
-  virtual Result<TrialOutcome> run(const SearchSpace& space, const Params& params,
-                                   TrialReporter& reporter) = 0;
+  // Runs one trial, reporting each step through `reporter` and returning at its next
+  // step once reporter.should_stop().  Errors are for trainer bugs and bad setup; a
+  // trial that merely fails returns a kFailed outcome.
+  virtual Result<TrialOutcome> run(const TrainerRun& run, TrialReporter& reporter) = 0;
+  // False for trainers with no state worth keeping (test functions): they get no trial
+  // directory at all.
+  virtual bool keeps_checkpoints() const { return true; }
 };
 
 // "function:branin" | "function:hartmann6" | "function:rosenbrock".  Validates that the

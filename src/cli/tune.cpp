@@ -244,10 +244,12 @@ int run(const TuneArgs& args) {
     };
   }
   if (prepared->trainer) {
+    InProcessOptions in_process{spec.name, args.runs_dir};
     prepared->executor =
-        prepared->meter ? make_metered_in_process_executor(*prepared->trainer,
-                                                           study->study.space(), *prepared->meter)
-                        : make_in_process_executor(*prepared->trainer, study->study.space());
+        prepared->meter
+            ? make_metered_in_process_executor(*prepared->trainer, study->study.space(),
+                                               *prepared->meter, in_process)
+            : make_in_process_executor(*prepared->trainer, study->study.space(), in_process);
   }
   auto result = run_study(study->study, *prepared->executor, options);
   if (!result) return fail(result.error());

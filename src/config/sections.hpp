@@ -29,13 +29,15 @@ inline constexpr std::array<std::string_view, 3> kEnergyKeys = {"cpu_tdp_w", "ra
 inline constexpr std::array<std::string_view, 8> kSearchKeys = {
     "sampler",        "seed",          "multivariate", "n_startup_trials",
     "output_warping", "input_warping", "warm_start",   "space"};
+inline constexpr std::array<std::string_view, 7> kDataKeys = {
+    "path", "target", "task", "split", "folds", "seed", "categorical"};
 inline constexpr std::array<std::string_view, 12> kTrialKeys = {
     "trainer",       "command",        "dataset", "max_steps", "timeout",
     "grace",         "env",            "cwd",     "metric_regex", "monitor_interval",
     "log_max_bytes", "max_energy_kwh"};
 
 // Fails on the first top-level entry, in file order, that is not one of [study],
-// [budget], [search], [trial], [pruner], [[rules]], [carbon], [energy] (naming the
+// [budget], [search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], [energy] (naming the
 // closest), or that has the wrong shape.
 Status check_sections(const toml::table& root, const std::string& path);
 
@@ -54,5 +56,10 @@ Status parse_pruner_section(const toml::table& root, const std::string& path, St
 Status parse_rules_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_carbon_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_energy_section(const toml::table& root, const std::string& path, StudySpec& spec);
+// [data] and [trainer] (config/data_section.cpp): what built-in trainers learn from, and
+// their fixed options (any names: the trainer checks them, StudySpec::locations places
+// its errors).
+Status parse_data_section(const toml::table& root, const std::string& path, StudySpec& spec);
+Status parse_trainer_section(const toml::table& root, const std::string& path, StudySpec& spec);
 
 }  // namespace greentune

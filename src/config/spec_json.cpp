@@ -107,6 +107,29 @@ TrialSpec trial_from_json(const json& j) {
 }
 
 // Everything but the space; throws nlohmann::json::exception on a missing or mistyped field.
+json data_json(const DataSection& d) {
+  return {{"path", d.path},
+          {"target", d.target},
+          {"task", d.task == DataSection::Task::kRegression ? "regression" : "classification"},
+          {"split", d.split},
+          {"folds", d.folds},
+          {"seed", d.seed},
+          {"categorical", d.categorical}};
+}
+
+DataSection data_from_json(const json& j) {
+  DataSection d;
+  d.path = j.at("path").get<std::string>();
+  d.target = j.at("target").get<std::string>();
+  d.task = j.at("task").get<std::string>() == "regression" ? DataSection::Task::kRegression
+                                                          : DataSection::Task::kClassification;
+  d.split = j.at("split").get<double>();
+  d.folds = j.at("folds").get<int64_t>();
+  d.seed = j.at("seed").get<uint64_t>();
+  d.categorical = j.at("categorical").get<std::vector<std::string>>();
+  return d;
+}
+
 StudySpec spec_from_json(const json& j) {
   StudySpec spec;
   spec.name = j.at("name").get<std::string>();
@@ -143,6 +166,9 @@ StudySpec spec_from_json(const json& j) {
     spec.energy.rapl = e.at("rapl").get<bool>();
     spec.energy.nvml = e.at("nvml").get<bool>();
   }
+  // Absent from specs stored before [data] and [trainer] existed.
+  if (j.contains("data") && !j.at("data").is_null()) spec.data = data_from_json(j.at("data"));
+  if (j.contains("trainer")) spec.trainer_options = j.at("trainer");
   return spec;
 }
 
@@ -189,6 +215,8 @@ nlohmann::json StudySpec::to_json() const {
           {"energy", {{"cpu_tdp_w", or_null(energy.cpu_tdp_w)},
                       {"rapl", energy.rapl},
                       {"nvml", energy.nvml}}},
+          {"data", data ? data_json(*data) : json(nullptr)},
+          {"trainer", trainer_options},
           {"path", path}};
 }
 

@@ -16,20 +16,22 @@
 namespace greentune {
 namespace {
 
-constexpr std::array<std::string_view, 8> kSections = {"study",  "budget", "search", "trial",
-                                                       "pruner", "rules",  "carbon", "energy"};
+constexpr std::array<std::string_view, 10> kSections = {
+    "study", "budget", "search", "trial", "data", "trainer", "pruner", "rules", "carbon", "energy"};
 
 constexpr std::string_view kAcceptedSections =
-    "[study], [budget], [search], [trial], [pruner], [[rules]], [carbon], [energy]";
+    "[study], [budget], [search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], "
+    "[energy]";
 
 struct SectionKeys {
   std::string_view section;
   std::span<const std::string_view> keys;
 };
-constexpr std::array<SectionKeys, 6> kSectionKeys = {{{"study", kStudyKeys},
+constexpr std::array<SectionKeys, 7> kSectionKeys = {{{"study", kStudyKeys},
                                                       {"budget", kBudgetKeys},
                                                       {"search", kSearchKeys},
                                                       {"trial", kTrialKeys},
+                                                      {"data", kDataKeys},
                                                       {"carbon", kCarbonKeys},
                                                       {"energy", kEnergyKeys}}};
 
@@ -90,6 +92,8 @@ Result<StudySpec> parse_document(const toml::table& root, const std::string& pat
   if (status) status = parse_rules_section(root, path, spec);
   if (status) status = parse_carbon_section(root, path, spec);
   if (status) status = parse_energy_section(root, path, spec);
+  if (status) status = parse_data_section(root, path, spec);
+  if (status) status = parse_trainer_section(root, path, spec);
   if (!status) return tl::unexpected(status.error());
   return spec;
 }

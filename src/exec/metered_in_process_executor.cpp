@@ -13,14 +13,28 @@ namespace {
 
 class MeteredInProcessExecutor : public Executor {
  public:
-  MeteredInProcessExecutor(Trainer& trainer, const SearchSpace& space, EnergyMeter& meter)
-      : inner_(make_in_process_executor(trainer, space)), meter_(meter) {}
+  MeteredInProcessExecutor(Trainer& trainer, const SearchSpace& space, EnergyMeter& meter,
+                           InProcessOptions options)
+      : inner_(make_in_process_executor(trainer, space, std::move(options))), meter_(meter) {}
 
   Result<std::unique_ptr<RunningTrial>> start(const Trial& trial,
                                               TrialReporter& reporter) override {
+    return metered(trial, reporter, [&] { return inner_->start(trial, reporter); });
+  }
+
+  Result<std::unique_ptr<RunningTrial>> start_stage(const Trial& trial, const TrialStage& stage,
+                                                    TrialReporter& reporter) override {
+    return metered(trial, reporter, [&] { return inner_->start_stage(trial, stage, reporter); });
+  }
+
+ private:
+  // Runs `body` (which runs the trainer to its end) between two meter readings.
+  template <class Body>
+  Result<std::unique_ptr<RunningTrial>> metered(const Trial& trial, TrialReporter& reporter,
+                                                Body body) {
     auto [cpu0, rss0] = system::self_usage();
     if (auto ok = account(trial.id, 0.0, rss0, reporter); !ok) return tl::unexpected(ok.error());
-    auto run = inner_->start(trial, reporter);  // runs the trainer to its end
+    auto run = body();
     auto [cpu1, rss1] = system::self_usage();
     if (auto ok = account(trial.id, cpu1 - cpu0, rss1, reporter); !ok) {
       return tl::unexpected(ok.error());
@@ -32,7 +46,6 @@ class MeteredInProcessExecutor : public Executor {
     return run;
   }
 
- private:
   Status account(int64_t trial_id, double cpu_s, int64_t rss, TrialReporter& reporter) {
     auto reading = meter_.read();
     if (!reading) {
@@ -52,8 +65,9 @@ class MeteredInProcessExecutor : public Executor {
 
 std::unique_ptr<Executor> make_metered_in_process_executor(Trainer& trainer,
                                                            const SearchSpace& space,
-                                                           EnergyMeter& meter) {
-  return std::make_unique<MeteredInProcessExecutor>(trainer, space, meter);
+                                                           EnergyMeter& meter,
+                                                           InProcessOptions options) {
+  return std::make_unique<MeteredInProcessExecutor>(trainer, space, meter, std::move(options));
 }
 
 }  // namespace greentune

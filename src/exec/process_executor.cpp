@@ -18,6 +18,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "exec/run_dirs.hpp"
 #include "exec/process.hpp"
 #include "exec/process_launcher.hpp"
 #include "exec/report_stream.hpp"
@@ -84,7 +85,7 @@ struct TrialPaths {
 };
 
 fs::path trial_dir(const ProcessExecutorOptions& o, const Trial& trial) {
-  return fs::absolute(fs::path(o.runs_dir) / o.study / fmt::format("trial-{}", trial.number));
+  return exec::trial_dir(o.runs_dir, o.study, trial.number);
 }
 
 TrialPaths paths_in(fs::path dir) {
@@ -105,7 +106,7 @@ TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial) {
 // starts with an empty checkpoint directory, a stage run again finds its own.
 TrialPaths paths_for(const ProcessExecutorOptions& o, const Trial& trial,
                      const TrialStage& stage) {
-  return paths_in(trial_dir(o, trial) / fmt::format("stage-{}", stage.units));
+  return paths_in(exec::stage_dir(o.runs_dir, o.study, trial.number, stage));
 }
 
 // A trial run again (resumed after an interrupt or a dead orchestrator) keeps what its

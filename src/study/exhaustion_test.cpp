@@ -16,7 +16,8 @@ class ExhaustionTest : public ::testing::TestWithParam<const char*> {};
 
 // A value that depends on the point, so that the models have something to fit.
 struct Bowl : Trainer {
-  Result<TrialOutcome> run(const SearchSpace&, const Params& params, TrialReporter&) override {
+  Result<TrialOutcome> run(const TrainerRun& run, TrialReporter&) override {
+    const Params& params = run.params;
     auto a = static_cast<double>(std::get<int64_t>(params.at("a")));
     auto b = static_cast<double>(std::get<int64_t>(params.at("b")));
     return TrialOutcome{TrialState::kComplete, {{"value", (a - 1) * (a - 1) + b}}, ""};

@@ -17,7 +17,7 @@ namespace {
 // stop, in which case it returns at once (as a trainer that checks between epochs does).
 class CountdownTrainer : public Trainer {
  public:
-  Result<TrialOutcome> run(const SearchSpace&, const Params&, TrialReporter& reporter) override {
+  Result<TrialOutcome> run(const TrainerRun&, TrialReporter& reporter) override {
     ++runs;
     for (int64_t step = 0; step < 10; ++step) {
       if (auto ok = reporter.report(step, {{"loss", 10.0 - static_cast<double>(step)}}); !ok) {
@@ -170,7 +170,7 @@ namespace {
 class EnergyTrainer : public Trainer {
  public:
   explicit EnergyTrainer(std::atomic<bool>& interrupted) : interrupted_(interrupted) {}
-  Result<TrialOutcome> run(const SearchSpace&, const Params&, TrialReporter& reporter) override {
+  Result<TrialOutcome> run(const TrainerRun&, TrialReporter& reporter) override {
     ++runs;
     EnergyRecord cpu{"cpu", runs == 1 ? 10.0 : 5.0, "model"};
     if (auto ok = reporter.energy({cpu}); !ok) return tl::unexpected(ok.error());

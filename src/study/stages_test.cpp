@@ -25,8 +25,8 @@ double loss_of(double x, double fraction) { return x + (1.0 - fraction); }
 // A trainer run in process: records the fraction each run got.
 class FractionTrainer : public Trainer {
  public:
-  Result<TrialOutcome> run(const SearchSpace&, const Params& params,
-                           TrialReporter& reporter) override {
+  Result<TrialOutcome> run(const TrainerRun& run, TrialReporter& reporter) override {
+    const Params& params = run.params;
     const double x = std::get<double>(params.at("x"));
     const double fraction = std::get<double>(params.at(kDataFractionParam));
     runs.emplace_back(x, fraction);
@@ -339,7 +339,8 @@ TEST_F(StagesTest, ResumesAtTheStageThatWasInterrupted) {
 TEST_F(StagesTest, AStageWithoutTheObjectiveFailsTheTrial) {
   class Silent : public Trainer {
    public:
-    Result<TrialOutcome> run(const SearchSpace&, const Params& params, TrialReporter&) override {
+    Result<TrialOutcome> run(const TrainerRun& run, TrialReporter&) override {
+      const Params& params = run.params;
       const double fraction = std::get<double>(params.at(kDataFractionParam));
       if (fraction > 0.1) return TrialOutcome{TrialState::kComplete, {}, "", false};
       return TrialOutcome{TrialState::kComplete, {{"loss", 1.0}}, "", false};

@@ -176,7 +176,7 @@ TEST_F(StudyTest, GridExhaustionEndsTheStudy) {
   auto study = Study::create(*storage_, r, clock_.now());
   ASSERT_TRUE(study) << study.error().message;
   struct Constant : Trainer {
-    Result<TrialOutcome> run(const SearchSpace&, const Params&, TrialReporter&) override {
+    Result<TrialOutcome> run(const TrainerRun&, TrialReporter&) override {
       return TrialOutcome{TrialState::kComplete, {{"value", 1.0}}, ""};
     }
   } trainer;

@@ -121,15 +121,16 @@ class FunctionTrainer : public Trainer {
   FunctionTrainer(const TestFunction& f, std::string metric) : f_(&f), metric_(std::move(metric)) {}
 
   // Reports the value once, at step 0, and completes.
-  Result<TrialOutcome> run(const SearchSpace& space, const Params& params,
-                           TrialReporter& reporter) override {
-    if (auto st = check_space(*f_, space); !st) return tl::unexpected(st.error());
-    auto x = point_of(space, params);
+  Result<TrialOutcome> run(const TrainerRun& run, TrialReporter& reporter) override {
+    if (auto st = check_space(*f_, run.space); !st) return tl::unexpected(st.error());
+    auto x = point_of(run.space, run.params);
     if (!x) return tl::unexpected(x.error());
     double value = f_->evaluate(*x);
     if (auto st = reporter.report(0, {{metric_, value}}); !st) return tl::unexpected(st.error());
     return TrialOutcome{TrialState::kComplete, {{metric_, value}}, ""};
   }
+
+  bool keeps_checkpoints() const override { return false; }
 
  private:
   const TestFunction* f_;  // an entry of kFunctions

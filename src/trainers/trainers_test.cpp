@@ -12,6 +12,12 @@
 namespace greentune {
 namespace {
 
+// One run of `trainer` at `params`, without checkpoints.
+Result<TrialOutcome> run_on(Trainer& trainer, const SearchSpace& space, const Params& params,
+                            TrialReporter& reporter) {
+  return trainer.run(TrainerRun{space, params}, reporter);
+}
+
 // Records what a trainer reports.
 class RecordingReporter : public TrialReporter {
  public:
@@ -80,7 +86,7 @@ TEST(FunctionTrainerTest, ReportsOnceAtStepZeroAndCompletes) {
   auto trainer = make_trainer("function:branin", space, "loss");
   ASSERT_TRUE(trainer) << trainer.error().message;
   RecordingReporter reporter;
-  auto outcome = (*trainer)->run(space, point(space, {std::numbers::pi, 2.275}), reporter);
+  auto outcome = run_on(**trainer, space, point(space, {std::numbers::pi, 2.275}), reporter);
   ASSERT_TRUE(outcome) << outcome.error().message;
   EXPECT_EQ(outcome->state, TrialState::kComplete);
   ASSERT_EQ(outcome->final_metrics.count("loss"), 1u);
@@ -98,7 +104,7 @@ TEST(FunctionTrainerTest, TakesParamsInSpaceOrderAndAcceptsInts) {
   auto trainer = make_trainer("function:rosenbrock", *space, "value");
   ASSERT_TRUE(trainer) << trainer.error().message;
   RecordingReporter reporter;
-  auto outcome = (*trainer)->run(*space, {{"b", int64_t{-1}}, {"a", 1.0}}, reporter);
+  auto outcome = run_on(**trainer, *space, {{"b", int64_t{-1}}, {"a", 1.0}}, reporter);
   ASSERT_TRUE(outcome) << outcome.error().message;
   EXPECT_EQ(outcome->final_metrics.at("value"), 4.0);
 }
@@ -108,7 +114,7 @@ TEST(FunctionTrainerTest, HartmannAtItsOptimum) {
   auto trainer = make_trainer("function:hartmann6", space, "value");
   ASSERT_TRUE(trainer);
   RecordingReporter reporter;
-  auto outcome = (*trainer)->run(
+  auto outcome = run_on(**trainer, 
       space, point(space, {0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573}), reporter);
   ASSERT_TRUE(outcome);
   EXPECT_NEAR(outcome->final_metrics.at("value"), -3.32237, 1e-5);
@@ -143,14 +149,14 @@ TEST(FunctionTrainerTest, BadParamsAndReporterErrorsAreErrors) {
   auto trainer = make_trainer("function:branin", space, "value");
   ASSERT_TRUE(trainer);
   RecordingReporter reporter;
-  auto missing = (*trainer)->run(space, {{"x1", 0.5}}, reporter);
+  auto missing = run_on(**trainer, space, {{"x1", 0.5}}, reporter);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message, "missing parameter \"x2\"");
-  auto wrong = (*trainer)->run(space, {{"x1", 0.5}, {"x2", std::string("a")}}, reporter);
+  auto wrong = run_on(**trainer, space, {{"x1", 0.5}, {"x2", std::string("a")}}, reporter);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().message, "parameter \"x2\": expected a number, got a");
   reporter.fail = true;
-  auto failed = (*trainer)->run(space, point(space, {0.5, 0.5}), reporter);
+  auto failed = run_on(**trainer, space, point(space, {0.5, 0.5}), reporter);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, ErrorCode::kStorage);
 }
