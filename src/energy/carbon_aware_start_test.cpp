@@ -31,7 +31,7 @@ TEST(CarbonAwareStart, WaitsForTheFirstTimeTheForecastFallsBelow) {
   EXPECT_EQ(plan->start_at, kMay1st2024 + 2 * kHour);
   EXPECT_EQ(plan->message,
             "carbon-aware start: grid.csv is 300 gCO2e/kWh now; the forecast falls below 100 at "
-            "2024-05-01 02:00:00 UTC (in 120 min): waiting until then (Ctrl-C to stop)");
+            "2024-05-01 02:00:00 UTC (in 2h00m): waiting until then (Ctrl-C to stop)");
 }
 
 TEST(CarbonAwareStart, StartsAtTheEndOfTheWaitWhenTheForecastIsTooLate) {
