@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "greentune/data.hpp"
 #include "greentune/pruner.hpp"
 #include "greentune/result.hpp"
 #include "greentune/rules.hpp"
@@ -58,18 +59,6 @@ struct TrialSpec {
   std::vector<MetricRegex> metric_regex;
   double monitor_interval_s = 1.0;             // /proc sampling of the trial's processes
   int64_t log_max_bytes = 10 * 1024 * 1024;    // per stream (stdout, stderr)
-};
-
-// [data]: the CSV table a built-in trainer learns from (the data module reads it).
-struct DataSection {
-  enum class Task { kClassification, kRegression };
-  std::string path;    // as written: relative paths are relative to the study file
-  std::string target;  // the column to predict
-  Task task = Task::kClassification;
-  double split = 0.2;  // the share of rows kept for validation, when folds == 0
-  int64_t folds = 0;   // k-fold cross-validation when >= 2
-  uint64_t seed = 1;   // of the split, the folds and data_fraction subsamples
-  std::vector<std::string> categorical;  // columns read as categories even if numeric
 };
 
 // [carbon]: how joules become grams of CO2e.  region, or intensity / intensity_file

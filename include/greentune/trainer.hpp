@@ -4,11 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "greentune/data.hpp"
 #include "greentune/result.hpp"
 #include "greentune/space.hpp"
 #include "greentune/trial.hpp"
@@ -97,6 +101,29 @@ class Trainer {
   // directory at all.
   virtual bool keeps_checkpoints() const { return true; }
 };
+
+// What make_trainer needs to build a trainer from a study file.
+struct TrainerSpec {
+  std::string name;              // [trial] trainer
+  std::string metric;            // [study] metric: what the trainer reports as the objective
+  std::optional<bool> maximize;  // [study] direction, checked against the metric's
+  const SearchSpace* space = nullptr;
+  std::optional<DataSection> data;  // [data]: required by the model trainers
+  nlohmann::json options = nlohmann::json::object();  // [trainer]
+  std::string base_dir;             // relative paths (data, init_model) start here
+  // "file:line:col: [section] key" for errors about a key (StudySpec::where); may be
+  // empty, when errors name the key alone.
+  std::function<std::string(const std::string& section, const std::string& key)> where;
+};
+
+// The trainers a study file may name, for messages: constant, linear, xgboost and the
+// test functions.
+std::string accepted_trainer_names();
+
+// Builds the trainer, reading its data now (once: every trial and stage shares it), so
+// that bad data, an unknown option (the closest one named) or a param of the wrong type
+// fails before any trial runs.  kInvalidArgument with the place and what is accepted.
+Result<std::unique_ptr<Trainer>> make_trainer(const TrainerSpec& spec);
 
 // "function:branin" | "function:hartmann6" | "function:rosenbrock".  Validates that the
 // space fits the function (Branin: 2 float params, Hartmann6: 6, Rosenbrock: n >= 2) and

@@ -38,6 +38,7 @@ Runner setup_trials(CLI::App& sub);
 Runner setup_report(CLI::App& sub);
 Runner setup_regions(CLI::App& sub);
 Runner setup_rules(CLI::App& sub);
+Runner setup_make_data(CLI::App& sub);
 
 // Adds --storage and --json to a subcommand.
 void add_common_options(CLI::App& sub, CommonOptions& options);

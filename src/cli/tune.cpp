@@ -23,6 +23,7 @@
 #include "study/judge.hpp"
 #include "study/open_study.hpp"
 #include "study/program_trials.hpp"
+#include "study/trainer_setup.hpp"
 
 namespace greentune::cli {
 namespace {
@@ -178,12 +179,8 @@ Result<Prepared> prepare(const TuneArgs& args) {
     if (!executor) return tl::unexpected(executor.error());
     prepared.executor = std::move(*executor);
   } else {
-    auto trainer = make_trainer(spec->trial.trainer, spec->search.space, spec->metric);
-    if (!trainer) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: {}", spec->where("trial", "trainer"),
-                                    trainer.error().message));
-    }
+    auto trainer = make_trainer(trainer_spec_of(*spec));
+    if (!trainer) return tl::unexpected(trainer.error());
     prepared.trainer = std::move(*trainer);
   }
   prepared.spec = std::move(*spec);

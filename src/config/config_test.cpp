@@ -86,6 +86,17 @@ TEST(StudyFile, QuickstartExampleLoads) {
   auto spec = load_study_file(std::string(GREENTUNE_SOURCE_DIR) + "/examples/quickstart.toml");
   ASSERT_TRUE(spec.has_value()) << spec.error().message;
   EXPECT_EQ(spec->name, "quickstart");
+  EXPECT_EQ(spec->trial.trainer, "xgboost");
+  ASSERT_TRUE(spec->data.has_value());
+  EXPECT_EQ(spec->data->target, "diagnosis");
+  EXPECT_EQ(param_names(*spec),
+            (std::vector<std::string>{"eta", "max_depth", "min_child_weight", "subsample",
+                                      "colsample_bytree"}));
+}
+
+TEST(StudyFile, BraninExampleLoads) {
+  auto spec = load_study_file(std::string(GREENTUNE_SOURCE_DIR) + "/examples/branin.toml");
+  ASSERT_TRUE(spec.has_value()) << spec.error().message;
   EXPECT_EQ(param_names(*spec), (std::vector<std::string>{"x1", "x2"}));
 }
 

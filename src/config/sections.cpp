@@ -119,6 +119,12 @@ Status parse_space(SectionReader& r, const std::string& path, StudySpec& spec) {
                                    &spec.search.hints);
   if (!space) return tl::unexpected(space.error());
   spec.search.space = std::move(*space);
+  // Where each param is written, for the trainer's checks of its values.
+  for (const TableEntry& e : entries_in_file_order(*it->second.as_table())) {
+    FilePosition pos = position_of(*e.key);
+    spec.locations["search.space." + std::string(e.key->str())] =
+        fmt::format("{}:{}:{}", path, pos.line, pos.column);
+  }
   return {};
 }
 
@@ -149,6 +155,12 @@ Status parse_study_section(const toml::table& root, const std::string& path, Stu
   spec.name = *name;
   spec.metric = metric.value_or(spec.metric);
   spec.completion.target = target;
+  for (const char* key : {"metric", "direction"}) {
+    if (const toml::node* node = r->find(key)) {
+      FilePosition pos = position_of(*node);
+      spec.locations[std::string("study.") + key] = fmt::format("{}:{}:{}", path, pos.line, pos.column);
+    }
+  }
   return {};
 }
 

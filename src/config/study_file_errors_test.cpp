@@ -315,12 +315,12 @@ TEST(StudyFileErrors, TrainerNames) {
   const std::string head =
       "[study]\nname = \"s\"\ndirection = \"minimize\"\n[search.space]\n"
       "x = { type = \"float\", low = 0.0, high = 1.0 }\n[trial]\n";
-  EXPECT_EQ(error_of(head + "trainer = \"xgboost\"\n"),
-            "study.toml:7:11: [trial] trainer: unknown trainer \"xgboost\"; accepted: "
-            "function:branin, function:hartmann6, function:rosenbrock");
+  EXPECT_EQ(error_of(head + "trainer = \"xgb\"\n"),
+            "study.toml:7:11: [trial] trainer: unknown trainer \"xgb\"; accepted: "
+            "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock");
   EXPECT_EQ(error_of(head + "trainer = \"function:\"\n"),
             "study.toml:7:11: [trial] trainer: unknown trainer \"function:\"; accepted: "
-            "function:branin, function:hartmann6, function:rosenbrock");
+            "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock");
 }
 
 TEST(StudyFileErrors, Command) {

@@ -15,11 +15,15 @@ constexpr std::string_view kNeedsRunner = R"(needs trainer = "..." or command = 
 constexpr std::string_view kFunctionPrefix = "function:";
 // The trainer module checks the name and the space it needs when the study runs
 // (StudySpec::locations gives its errors a file position); these are its names now.
-constexpr std::string_view kTrainers = "function:branin, function:hartmann6, function:rosenbrock";
+constexpr std::string_view kModelTrainers[] = {"constant", "linear", "xgboost"};
+constexpr std::string_view kTrainers =
+    "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock";
 
 void check_trainer(SectionReader& r, const std::string& trainer, StudySpec& spec) {
   bool function = trainer.starts_with(kFunctionPrefix) && trainer.size() > kFunctionPrefix.size();
-  if (!function) {
+  bool model = std::find(std::begin(kModelTrainers), std::end(kModelTrainers), trainer) !=
+               std::end(kModelTrainers);
+  if (!function && !model) {
     r.fail_value("trainer",
                  fmt::format("unknown trainer {}; accepted: {}", in_quotes(trainer), kTrainers));
   }
