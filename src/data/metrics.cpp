@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 
@@ -82,7 +83,8 @@ double f1_macro(std::span<const float> y, const Predictions& p) {
 }
 
 double log_loss(std::span<const float> y, const Predictions& p) {
-  constexpr double kEps = 1e-15;
+  // scikit-learn 1.2 clips at the float64 machine epsilon (eps="auto").
+  constexpr double kEps = std::numeric_limits<double>::epsilon();
   double sum = 0;
   for (size_t i = 0; i < p.n; ++i) {
     const double* row = p.row(i);

@@ -328,7 +328,7 @@ class LinearTrainer : public Trainer {
 };
 
 Status check_choice(const TrainerSpec& spec, const std::string& key, const std::string& value,
-                    std::initializer_list<std::string_view> accepted) {
+                    const std::vector<std::string_view>& accepted) {
   for (std::string_view a : accepted) {
     if (a == value) return {};
   }
@@ -345,8 +345,8 @@ Result<std::unique_ptr<Trainer>> make_linear_trainer(const TrainerSpec& spec) {
   if (!table) return tl::unexpected(table.error());
   bool classify = (*table)->data.task == data::Task::kClassification;
   if (auto m = spec.options.find("model"); m != spec.options.end()) {
-    auto accepted = classify ? std::initializer_list<std::string_view>{"logistic", "svm"}
-                             : std::initializer_list<std::string_view>{"ridge"};
+    auto accepted = classify ? std::vector<std::string_view>{"logistic", "svm"}
+                             : std::vector<std::string_view>{"ridge"};
     if (auto ok = check_choice(spec, "model", m->get<std::string>(), accepted); !ok) {
       return tl::unexpected(ok.error());
     }

@@ -300,7 +300,9 @@ class XgboostTrainer : public Trainer {
     if (run.checkpoint_dir.empty()) return {};
     for (size_t f = 0; f < boosters.size(); ++f) {
       std::string path = fold_checkpoint(run, f);
-      std::string tmp = path + ".tmp";  // written whole, then renamed: a kill leaves the old one
+      // Written whole, then renamed: a kill leaves the old one.  (XGBoost picks the format
+      // by the extension, so the temporary name keeps .ubj.)
+      std::string tmp = (fs::path(run.checkpoint_dir) / fmt::format("fold-{}.tmp.ubj", f)).string();
       GT_XGB(XGBoosterSaveModel(boosters[f].h, tmp.c_str()), "saving a checkpoint");
       std::error_code ec;
       fs::rename(tmp, path, ec);
