@@ -73,7 +73,15 @@ bool distribution_fits(OptionKind kind, const Distribution& dist) {
 }
 
 std::string unknown(const TrainerSpec& spec, std::span<const OptionSpec> known,
-                    const std::string& section, const std::string& key) {
+                    std::span<const OptionAlias> aliases, const std::string& section,
+                    const std::string& key) {
+  for (const OptionAlias& a : aliases) {
+    if (a.name == key) {
+      return fmt::format("{}: {} has no option {}; did you mean {}? ({} in {})",
+                         place(spec, section, key), spec.name, in_quotes(key), in_quotes(a.option),
+                         key, a.where);
+    }
+  }
   std::vector<std::string> names;
   for (const OptionSpec& o : known) names.emplace_back(o.name);
   auto close = text::closest_index(key, names);
@@ -149,10 +157,11 @@ std::string Options::library_text(const ParamValue& v) {
   return std::get<std::string>(v);
 }
 
-Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known) {
+Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known,
+                     std::span<const OptionAlias> aliases) {
   for (const auto& [key, value] : spec.options.items()) {
     const OptionSpec* o = find_option(known, key);
-    if (!o) return invalid(unknown(spec, known, "trainer", key));
+    if (!o) return invalid(unknown(spec, known, aliases, "trainer", key));
     auto v = from_json(value);
     if (!v || !fits(o->kind, *v)) {
       return invalid(fmt::format("{}: {} option {} takes {}, got {}", place(spec, "trainer", key),
@@ -163,7 +172,7 @@ Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known)
   for (const Param& p : spec.space->params()) {
     std::string section = "search.space";
     const OptionSpec* o = find_option(known, p.name);
-    if (!o) return invalid(unknown(spec, known, section, p.name));
+    if (!o) return invalid(unknown(spec, known, aliases, section, p.name));
     if (!distribution_fits(o->kind, p.dist)) {
       return invalid(fmt::format("{}: {} option {} takes {}; the space gives it other values",
                                  place(spec, section, p.name), spec.name, in_quotes(p.name),

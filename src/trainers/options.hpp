@@ -38,9 +38,19 @@ class Options {
   std::map<std::string, ParamValue> values_;
 };
 
+// A name other libraries use for an option ("n_estimators" for num_boost_round), named
+// in the error when a study file uses it.
+struct OptionAlias {
+  std::string_view name;
+  std::string_view option;
+  std::string_view where;  // "xgboost's scikit-learn API"
+};
+
 // Checks [trainer] options and the space against the trainer's options.  Errors name the
-// key (spec.where) and, for an unknown one, the closest known option.
-Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known);
+// key (spec.where) and, for an unknown one, the option it is another library's name for
+// or the closest known option.
+Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known,
+                     std::span<const OptionAlias> aliases = {});
 
 // The options of one trial: defaults, then [trainer], then the trial's params (data_fraction
 // is not an option and is left out).  REQUIRES: check_options passed.

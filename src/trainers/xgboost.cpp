@@ -87,6 +87,14 @@ constexpr OptionSpec kOptions[] = {
     {"huber_slope", OptionKind::kFloat, ""},
 };
 
+constexpr OptionAlias kAliases[] = {
+    {"n_estimators", "num_boost_round", "xgboost's scikit-learn API"},
+    {"num_round", "num_boost_round", "xgboost's command line"},
+    {"random_state", "seed", "xgboost's scikit-learn API"},
+    {"n_jobs", "nthread", "xgboost's scikit-learn API"},
+    {"xgb_model", "init_model", "xgboost.train"},
+};
+
 bool own_option(const std::string& name) {
   for (std::string_view o : kOwn) {
     if (o == name) return true;
@@ -355,7 +363,7 @@ Status check_objective(const TrainerSpec& spec, const data::Dataset& d, const st
 }  // namespace
 
 Result<std::unique_ptr<Trainer>> make_xgboost_trainer(const TrainerSpec& spec) {
-  if (auto ok = check_options(spec, kOptions); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_options(spec, kOptions, kAliases); !ok) return tl::unexpected(ok.error());
   auto table = load_table(spec);
   if (!table) return tl::unexpected(table.error());
   const Table& t = **table;
