@@ -17,6 +17,8 @@ constexpr CommandSpec kCommands[] = {
     {"regions", "grid carbon intensity by region and country, greenest first", setup_regions},
     {"rules", "the debugger rules ([[rules]]) with their parameters and defaults, and the pruners",
      setup_rules},
+    {"ladder", "tune rungs of growing complexity (constant, linear, boosted trees) while the gain "
+     "pays for its energy; recommend the simplest that meets the target", setup_ladder},
     {"make-data", "write a synthetic classification or regression table of any size (CSV)",
      setup_make_data},
 };

@@ -39,6 +39,7 @@ Runner setup_report(CLI::App& sub);
 Runner setup_regions(CLI::App& sub);
 Runner setup_rules(CLI::App& sub);
 Runner setup_make_data(CLI::App& sub);
+Runner setup_ladder(CLI::App& sub);
 
 // Adds --storage and --json to a subcommand.
 void add_common_options(CLI::App& sub, CommonOptions& options);

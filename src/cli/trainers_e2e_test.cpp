@@ -133,3 +133,48 @@ task = "classification"
 
 }  // namespace
 }  // namespace greentune
+
+namespace greentune {
+namespace {
+
+TEST_F(TrainersE2eTest, LadderRecommendsTheSimplestRungThatMeetsTheTarget) {
+  std::string ladder = std::string(GREENTUNE_SOURCE_DIR) + "/examples/ladder.toml";
+  auto r = gt({"ladder", ladder, "--storage", "sqlite:///" + db(), "--runs-dir", dir_.file("runs"),
+               "--json", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto table = nlohmann::json::parse(r.out);
+  ASSERT_GE(table["rungs"].size(), 2u) << r.out;
+  EXPECT_EQ(table["rungs"][0]["rung"], "constant");
+  EXPECT_NEAR(table["rungs"][0]["best"].get<double>(), 0.5, 1e-9);  // priors: AUC 0.5
+  // The recommendation is the first rung that met the target, and the ladder stopped there.
+  size_t first_met = table["rungs"].size();
+  for (size_t i = 0; i < table["rungs"].size(); ++i) {
+    const auto& rung = table["rungs"][i];
+    EXPECT_GT(rung["kwh"].get<double>(), 0.0) << rung;
+    EXPECT_GT(rung["model_bytes"].get<double>(), 0.0) << rung;
+    if (rung["met_target"].get<bool>() && first_met == table["rungs"].size()) first_met = i;
+  }
+  ASSERT_LT(first_met, table["rungs"].size()) << r.out;
+  EXPECT_EQ(first_met + 1, table["rungs"].size());
+  EXPECT_EQ(table["recommended"], table["rungs"][first_met]["rung"]);
+  // Each rung is a study; the table is kept with the first.
+  auto studies = gt({"studies", "--storage", "sqlite:///" + db()});
+  EXPECT_NE(studies.out.find("breast-cancer.constant"), std::string::npos) << studies.out;
+  EXPECT_NE(studies.out.find("breast-cancer.linear"), std::string::npos) << studies.out;
+  // Again: every rung is finished, nothing runs, the same table.
+  auto again = gt({"ladder", ladder, "--storage", "sqlite:///" + db(), "--runs-dir", dir_.file("runs"),
+                   "--json", "-q"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["recommended"], table["recommended"]);
+}
+
+TEST_F(TrainersE2eTest, BadLadderFileExits2) {
+  testing::write_file(dir_.file("l.toml"), "[ladder]\nname = \"x\"\n[[rung]]\nname = \"a\"\n"
+                                          "trial.trainer = \"constant\"\n");
+  auto r = gt({"ladder", dir_.file("l.toml"), "--storage", "sqlite:///" + db()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("[study] direction: required; accepted: minimize, maximize"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace greentune

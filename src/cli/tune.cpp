@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/tune.hpp"
 #include "config/carbon.hpp"
 #include "config/duration.hpp"
 #include "energy/carbon_aware_start.hpp"
@@ -39,16 +40,6 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
-
-struct TuneArgs {
-  CommonOptions common;
-  std::string file;
-  std::string study;
-  std::string runs_dir = "greentune-runs";
-  bool quiet = false;
-  std::optional<double> start_below;  // gCO2e/kWh: wait until the forecast is below it
-  std::string max_wait = "24h";       // ... for at most this long
-};
 
 // Where the meter's notes (where each figure comes from, fallbacks) go: held until the
 // study has started (so that a bad study file prints its error alone), then printed to
@@ -93,7 +84,9 @@ int print_summary(const TuneArgs& args, Storage& storage, const StudyRecord& rec
                   const std::vector<Trial>& trials) {
   auto summary = summary_with_costs(storage, record, trials);
   if (!summary) return fail(summary.error());
-  if (args.common.json) {
+  if (args.summary_out) {
+    *args.summary_out = *summary;
+  } else if (args.common.json) {
     fmt::print("{}\n", summary->dump());
   } else {
     fmt::print("{}{}", study_summary_text(record, trials), costs_text(*summary));
@@ -150,8 +143,7 @@ bool wait_until(double when) {
   return false;
 }
 
-Result<Prepared> prepare(const TuneArgs& args) {
-  auto spec = load_study_file(args.file);
+Result<Prepared> prepare(const TuneArgs& args, Result<StudySpec> spec) {
   if (!spec) return tl::unexpected(spec.error());
   if (!args.study.empty()) spec->name = args.study;
   Prepared prepared(args.quiet);
@@ -187,8 +179,10 @@ Result<Prepared> prepare(const TuneArgs& args) {
   return prepared;
 }
 
-int run(const TuneArgs& args) {
-  auto prepared = prepare(args);
+}  // namespace
+
+int tune_study(const TuneArgs& args, Result<StudySpec> spec_or_error) {
+  auto prepared = prepare(args, std::move(spec_or_error));
   if (!prepared) return fail(prepared.error());
   const StudySpec& spec = prepared->spec;
   auto storage = open_storage_for(args.common);
@@ -262,7 +256,7 @@ int run(const TuneArgs& args) {
   return print_summary(args, **storage, study->study.record(), *final_trials);
 }
 
-}  // namespace
+bool tune_interrupted() { return g_interrupted.load(); }
 
 Runner setup_tune(CLI::App& sub) {
   auto args = std::make_shared<TuneArgs>();
@@ -280,7 +274,7 @@ Runner setup_tune(CLI::App& sub) {
                  "where trial programs get their logs, report file and checkpoints")
       ->capture_default_str();
   add_common_options(sub, args->common);
-  return [args] { return run(*args); };
+  return [args] { return tune_study(*args, load_study_file(args->file)); };
 }
 
 }  // namespace greentune::cli

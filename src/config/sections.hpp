@@ -41,6 +41,9 @@ inline constexpr std::array<std::string_view, 12> kTrialKeys = {
 // closest), or that has the wrong shape.
 Status check_sections(const toml::table& root, const std::string& path);
 
+// A parsed study file (or a ladder rung assembled from one) into a StudySpec.
+Result<StudySpec> parse_study_document(const toml::table& root, const std::string& path);
+
 // A reader over section `name`, or nullopt when the file has none.
 std::optional<SectionReader> open_section(const toml::table& root, std::string_view name,
                                           const std::string& path);

@@ -80,7 +80,9 @@ Status check_section(const TableEntry& entry, const std::string& path) {
   return {};
 }
 
-Result<StudySpec> parse_document(const toml::table& root, const std::string& path) {
+}  // namespace
+
+Result<StudySpec> parse_study_document(const toml::table& root, const std::string& path) {
   StudySpec spec;
   spec.path = path;
   Status status = check_sections(root, path);
@@ -97,8 +99,6 @@ Result<StudySpec> parse_document(const toml::table& root, const std::string& pat
   if (!status) return tl::unexpected(status.error());
   return spec;
 }
-
-}  // namespace
 
 Status check_sections(const toml::table& root, const std::string& path) {
   for (const TableEntry& entry : entries_in_file_order(root)) {
@@ -132,7 +132,7 @@ Result<StudySpec> parse_study_file(std::string_view text, const std::string& pat
     return tl::unexpected(
         study_file_error(path, pos, "syntax error: " + one_line(e.description())));
   }
-  return parse_document(root, path);
+  return parse_study_document(root, path);
 }
 
 Result<StudySpec> load_study_file(const std::string& path) {

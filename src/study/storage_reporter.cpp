@@ -1,5 +1,7 @@
 #include "study/storage_reporter.hpp"
 
+#include <filesystem>
+
 #include <utility>
 
 #include <fmt/format.h>
@@ -76,6 +78,10 @@ Status StorageReporter::artifact(const std::string& name, const std::string& pat
   a.trial_id = trial_.id;
   a.name = name;
   a.path = path;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    a.bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  }
   a.created = clock_.now();
   return study_.storage().add_artifact(a).map([](int64_t) {});
 }

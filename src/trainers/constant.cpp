@@ -13,7 +13,9 @@ namespace greentune::trainers {
 namespace {
 
 constexpr OptionSpec kOptions[] = {
-    {"strategy", OptionKind::kString, ""},  // regression: mean (default) | median
+    // classification: prior (default: the class shares) | most_frequent (all on the
+    // majority class); regression: mean (default) | median
+    {"strategy", OptionKind::kString, ""},
 };
 
 class ConstantTrainer : public Trainer {
@@ -24,7 +26,9 @@ class ConstantTrainer : public Trainer {
   Result<TrialOutcome> run(const TrainerRun& run, TrialReporter& reporter) override {
     const Table& t = *table_;
     Options options = options_for(spec_, kOptions, run.params);
-    bool median = options.text("strategy", "mean") == "median";
+    std::string strategy = options.text("strategy", "");
+    bool median = strategy == "median";
+    bool most_frequent = strategy == "most_frequent";
     double fraction = data_fraction_of(run.params);
     size_t k = t.data.task == data::Task::kClassification ? t.data.n_classes() : 1;
     std::vector<data::Predictions> valid, train;
@@ -34,6 +38,11 @@ class ConstantTrainer : public Trainer {
     for (size_t f = 0; f < t.folds.size(); ++f) {
       rows.push_back(training_rows(t, f, fraction));
       fit = constant_of(labels_of(t.data, rows.back()), k, median);
+      if (most_frequent) {
+        auto top = std::max_element(fit.begin(), fit.end()) - fit.begin();
+        std::fill(fit.begin(), fit.end(), 0.0);
+        fit[static_cast<size_t>(top)] = 1.0;
+      }
       valid.push_back(repeat(fit, t.folds[f].valid.size()));
       train.push_back(repeat(fit, rows.back().size()));
       s = score_step(t, valid, train, rows);
@@ -82,12 +91,26 @@ Result<std::unique_ptr<Trainer>> make_constant_trainer(const TrainerSpec& spec) 
   if (auto ok = check_options(spec, kOptions); !ok) return tl::unexpected(ok.error());
   auto table = load_table(spec);
   if (!table) return tl::unexpected(table.error());
+  bool classify = (*table)->data.task == data::Task::kClassification;
+  const char* accepted = classify ? "prior, most_frequent" : "mean, median";
+  auto check = [&](const std::string& section, const ParamValue& v) -> Status {
+    std::string text = to_display(v);
+    bool ok = classify ? (text == "prior" || text == "most_frequent")
+                       : (text == "mean" || text == "median");
+    if (ok) return {};
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: unknown strategy \"{}\"; accepted: {}",
+                                  place(spec, section, "strategy"), text, accepted));
+  };
   if (auto s = spec.options.find("strategy"); s != spec.options.end()) {
-    std::string v = s->get<std::string>();
-    if (v != "mean" && v != "median") {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: unknown strategy \"{}\"; accepted: mean, median",
-                                    place(spec, "trainer", "strategy"), v));
+    if (auto ok = check("trainer", ParamValue(s->get<std::string>())); !ok) return tl::unexpected(ok.error());
+  }
+  if (spec.space) {
+    for (const Param& p : spec.space->params()) {
+      const auto* c = std::get_if<CategoricalDistribution>(&p.dist);
+      for (const ParamValue& v : c ? c->choices : std::vector<ParamValue>{}) {
+        if (auto ok = check("search.space", v); !ok) return tl::unexpected(ok.error());
+      }
     }
   }
   return std::unique_ptr<Trainer>(std::make_unique<ConstantTrainer>(spec, std::move(*table)));
