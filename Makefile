@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 \
   libeigen3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
   libsqlite3-dev sqlite3 libboost-dev libexpected-dev \
   libgtest-dev libgmock-dev libbenchmark-dev clang-tidy time liblbfgspp-dev \
-  libxgboost-dev liblinear-dev python3-sklearn python3-pandas
+  libxgboost-dev liblinear-dev libtorch-dev python3-sklearn python3-pandas
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,5 +1,5 @@
 // The model ladder: rungs of growing complexity (a constant baseline, a linear model,
-// small then large boosted trees), each tuned as its own study with its own small
+// small then large boosted trees, a neural network), each tuned as its own study with its own small
 // budget.  It climbs while the target is unmet and each rung's gain over the rungs below
 // is worth its energy, and recommends the simplest rung that meets the target.
 #pragma once
@@ -33,7 +33,7 @@ struct LadderSpec {
 // ([study] direction / metric / target, [data], [search], [carbon], ...); and [[rung]]
 // tables, each with a name and its own sections ([rung.trial], [rung.search.space],
 // [rung.budget], [rung.trainer], [rung.pruner]) over the shared ones.  Without [[rung]],
-// the default tabular ladder: constant, linear, xgboost-small, xgboost-large.  Errors
+// the default tabular ladder: constant, linear, xgboost-small, xgboost-large, mlp.  Errors
 // name the file, line and key, as for study files.
 Result<LadderSpec> load_ladder_file(const std::string& path);
 Result<LadderSpec> parse_ladder_file(std::string_view text, const std::string& path);

@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::array<std::string_view, 2> kLadderKeys = {"name", "min_gain_per_kwh"};
 
-// The default tabular ladder, simplest first.  Budgets are small on purpose: each rung
+// The default tabular ladder, simplest first (the issue's order: the network last, as
+// the most energy a rung of this ladder may take).  Budgets are small on purpose: each rung
 // only has to show what its kind of model can do.
 constexpr std::string_view kDefaultClassification = R"(
 [[rung]]
@@ -53,6 +54,17 @@ search.space.max_depth = { type = "int", low = 3, high = 10 }
 search.space.min_child_weight = { type = "float", low = 0.1, high = 10.0, log = true }
 search.space.subsample = { type = "float", low = 0.5, high = 1.0 }
 search.space.colsample_bytree = { type = "float", low = 0.3, high = 1.0 }
+
+[[rung]]
+name = "mlp"
+trial.trainer = "mlp"
+trainer.epochs = 40
+budget = { max_trials = 10, patience = 5 }
+pruner = { kind = "asha", min_resource = 5, max_resource = 40, reduction_factor = 3 }
+search.space.lr = { type = "float", low = 0.0003, high = 0.01, log = true }
+search.space.width = { type = "int", low = 16, high = 256, log = true }
+search.space.layers = { type = "int", low = 1, high = 3 }
+search.space.dropout = { type = "float", low = 0.0, high = 0.3 }
 )";
 
 // Regression: the same rungs, with the mean as the constant and ridge as the linear model.
@@ -136,8 +148,7 @@ Result<toml::array> rung_tables(toml::table& root, const std::string& path,
   auto defaults = parse_toml(default_rungs(task), "(default ladder)");
   if (!defaults) return tl::unexpected(defaults.error());
   notes.push_back(
-      "no [[rung]] given: the default ladder constant, linear, xgboost-small, xgboost-large "
-      "(an mlp rung follows once the LibTorch trainer is in)");
+      "no [[rung]] given: the default ladder constant, linear, xgboost-small, xgboost-large, mlp");
   return std::move(*(*defaults)["rung"].as_array());
 }
 

@@ -60,11 +60,13 @@ target = 0.95
 TEST(LadderFile, DefaultLadderByTask) {
   auto l = parse_ladder_file(kShared, "l.toml");
   ASSERT_TRUE(l) << l.error().message;
-  ASSERT_EQ(l->rungs.size(), 4u);
+  ASSERT_EQ(l->rungs.size(), 5u);
   EXPECT_EQ(l->rungs[0].name, "constant");
   EXPECT_EQ(l->rungs[1].name, "linear");
   EXPECT_EQ(l->rungs[2].name, "xgboost-small");
   EXPECT_EQ(l->rungs[3].name, "xgboost-large");
+  EXPECT_EQ(l->rungs[4].name, "mlp");
+  EXPECT_EQ(l->rungs[4].study.trial.trainer, "mlp");
   EXPECT_EQ(l->rungs[3].study.pruner.kind, "asha");
   EXPECT_EQ(l->rungs[1].study.search.space.params()[0].name, "C");
   ASSERT_EQ(l->notes.size(), 1u);

@@ -317,10 +317,10 @@ TEST(StudyFileErrors, TrainerNames) {
       "x = { type = \"float\", low = 0.0, high = 1.0 }\n[trial]\n";
   EXPECT_EQ(error_of(head + "trainer = \"xgb\"\n"),
             "study.toml:7:11: [trial] trainer: unknown trainer \"xgb\"; accepted: "
-            "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock");
+            "constant, linear, xgboost, mlp, function:branin, function:hartmann6, function:rosenbrock");
   EXPECT_EQ(error_of(head + "trainer = \"function:\"\n"),
             "study.toml:7:11: [trial] trainer: unknown trainer \"function:\"; accepted: "
-            "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock");
+            "constant, linear, xgboost, mlp, function:branin, function:hartmann6, function:rosenbrock");
 }
 
 TEST(StudyFileErrors, Command) {

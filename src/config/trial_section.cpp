@@ -15,9 +15,9 @@ constexpr std::string_view kNeedsRunner = R"(needs trainer = "..." or command = 
 constexpr std::string_view kFunctionPrefix = "function:";
 // The trainer module checks the name and the space it needs when the study runs
 // (StudySpec::locations gives its errors a file position); these are its names now.
-constexpr std::string_view kModelTrainers[] = {"constant", "linear", "xgboost"};
+constexpr std::string_view kModelTrainers[] = {"constant", "linear", "xgboost", "mlp"};
 constexpr std::string_view kTrainers =
-    "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock";
+    "constant, linear, xgboost, mlp, function:branin, function:hartmann6, function:rosenbrock";
 
 void check_trainer(SectionReader& r, const std::string& trainer, StudySpec& spec) {
   bool function = trainer.starts_with(kFunctionPrefix) && trainer.size() > kFunctionPrefix.size();

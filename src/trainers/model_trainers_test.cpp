@@ -220,6 +220,64 @@ TEST(ModelTrainers, IncrementalXgboostBeatsScratchAtEqualRounds) {
   EXPECT_NE(refused.error().message.find("takes 64 features and"), std::string::npos);
 }
 
+TEST(ModelTrainers, MlpLearnsEveryShippedDataset) {
+  EXPECT_GE(value_of(spec_for("mlp", kBreastCancer, "accuracy")), 0.95);
+  EXPECT_GE(value_of(spec_for("mlp", kDigits, "accuracy")), 0.94);
+  EXPECT_GE(value_of(spec_for("mlp", kWine, "accuracy")), 0.93);
+  EXPECT_GE(value_of(spec_for("mlp", kIris, "accuracy"), {{"epochs", int64_t{60}}}), 0.85);
+  EXPECT_GE(value_of(spec_for("mlp", kDiabetes, "r2", {{"width", 16}, {"weight_decay", 0.01}})), 0.3);
+}
+
+TEST(ModelTrainers, MlpReportsLossesAndGradientNormsEachEpoch) {
+  TrainerResult r = run_trainer(spec_for("mlp", kBreastCancer, "log_loss", {{"epochs", 8}}));
+  EXPECT_EQ(r.recorder.steps, (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  ASSERT_TRUE(r.recorder.last.count("grad_norm"));
+  EXPECT_GT(r.recorder.last["grad_norm"], 0.0);
+  EXPECT_TRUE(r.recorder.last.count("train_loss") && r.recorder.last.count("val_loss"));
+  EXPECT_LT(r.recorder.last["val_loss"], 0.3);
+}
+
+TEST(ModelTrainers, MlpResumedFromItsCheckpointEqualsAnUninterruptedRun) {
+  TrainerSpec spec = spec_for("mlp", kWine, "log_loss",
+                              {{"epochs", 12}, {"dropout", 0.1}, {"checkpoint_every", 5}});
+  testing::TempDir whole, parts;
+  TrainerResult uninterrupted = run_trainer(spec, {}, whole.path().string());
+  TrainerResult first = run_trainer(spec, {}, parts.path().string(), 7);
+  EXPECT_EQ(first.outcome.state, TrialState::kPruned);
+  TrainerResult rest = run_trainer(spec, {}, parts.path().string());
+  ASSERT_FALSE(rest.recorder.steps.empty());
+  EXPECT_EQ(rest.recorder.steps.front(), 8);
+  EXPECT_DOUBLE_EQ(rest.outcome.final_metrics["log_loss"], uninterrupted.outcome.final_metrics["log_loss"]);
+}
+
+TEST(ModelTrainers, TransferLearningMlpBeatsScratchAtEqualEpochs) {
+  // Pre-trained on the old part of digits, fine-tuned on the new part with its first
+  // layer frozen, against the same epochs from scratch on the new part.
+  testing::TempDir dir;
+  split_digits(dir);
+  TrainerSpec old_spec = spec_for("mlp", kDigits, "accuracy", {{"epochs", 20}});
+  old_spec.data->path = dir.file("old.csv");
+  fs::create_directories(dir.path() / "old");
+  TrainerResult old_run = run_trainer(old_spec, {}, (dir.path() / "old").string());
+  ASSERT_TRUE(old_run.recorder.artifacts.count("model"));
+  TrainerSpec scratch = spec_for("mlp", kDigits, "accuracy", {{"epochs", 3}});
+  scratch.data->path = dir.file("new.csv");
+  TrainerSpec transfer = scratch;
+  transfer.options["init_from"] = old_run.recorder.artifacts["model"];
+  transfer.options["freeze_layers"] = 1;
+  double from_scratch = value_of(scratch);
+  double fine_tuned = value_of(transfer);
+  EXPECT_GT(fine_tuned, from_scratch + 0.05) << "scratch " << from_scratch;
+  TrainerSpec wider = transfer;
+  wider.options["width"] = 32;
+  wider.options["layers"] = 1;
+  wider.data->path = dataset("breast_cancer");
+  wider.data->target = "diagnosis";
+  auto refused = make_trainer(wider);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("no parameter of"), std::string::npos) << refused.error().message;
+}
+
 std::string error_of(const TrainerSpec& spec) {
   auto t = make_trainer(spec);
   EXPECT_FALSE(t);
@@ -272,7 +330,7 @@ TEST(ModelTrainers, BadSetupFailsBeforeAnyTrialWithThePlaceNamed) {
             std::string::npos);
   TrainerSpec unknown = spec_for("forest", kBreastCancer, "accuracy");
   EXPECT_EQ(error_of(unknown),
-            "[trial] trainer: unknown trainer \"forest\"; accepted: constant, linear, xgboost, "
+            "[trial] trainer: unknown trainer \"forest\"; accepted: constant, linear, xgboost, mlp, "
             "function:branin, function:hartmann6, function:rosenbrock");
 }
 

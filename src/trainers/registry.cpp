@@ -11,13 +11,14 @@ namespace greentune {
 using text::in_quotes;
 
 std::string accepted_trainer_names() {
-  return "constant, linear, xgboost, function:branin, function:hartmann6, function:rosenbrock";
+  return "constant, linear, xgboost, mlp, function:branin, function:hartmann6, function:rosenbrock";
 }
 
 Result<std::unique_ptr<Trainer>> make_trainer(const TrainerSpec& spec) {
   if (spec.name == "constant") return trainers::make_constant_trainer(spec);
   if (spec.name == "linear") return trainers::make_linear_trainer(spec);
   if (spec.name == "xgboost") return trainers::make_xgboost_trainer(spec);
+  if (spec.name == "mlp") return trainers::make_mlp_trainer(spec);
   if (!spec.name.starts_with("function:")) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("{}: unknown trainer {}; accepted: {}",

@@ -11,5 +11,6 @@ namespace greentune::trainers {
 Result<std::unique_ptr<Trainer>> make_constant_trainer(const TrainerSpec& spec);
 Result<std::unique_ptr<Trainer>> make_linear_trainer(const TrainerSpec& spec);
 Result<std::unique_ptr<Trainer>> make_xgboost_trainer(const TrainerSpec& spec);
+Result<std::unique_ptr<Trainer>> make_mlp_trainer(const TrainerSpec& spec);
 
 }  // namespace greentune::trainers
