@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -131,6 +132,14 @@ class Storage {
   virtual Status heartbeat(int64_t trial_id, double now) = 0;
   virtual Status add_intermediate(int64_t trial_id, const std::string& metric, int64_t step,
                                   double value, double now) = 0;
+  // Every metric of one report at once (one transaction where the storage has them).
+  virtual Status add_intermediates(int64_t trial_id, int64_t step,
+                                   const std::map<std::string, double>& metrics, double now) {
+    for (const auto& [metric, value] : metrics) {
+      if (auto ok = add_intermediate(trial_id, metric, step, value, now); !ok) return ok;
+    }
+    return {};
+  }
   // Every trial of the study, by number, with params and intermediate values.
   virtual Result<std::vector<Trial>> trials(int64_t study_id) = 0;
   virtual Result<std::optional<Trial>> trial(int64_t study_id, int64_t number) = 0;

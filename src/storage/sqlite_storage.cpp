@@ -214,6 +214,21 @@ Status SqliteStorage::add_intermediate(int64_t trial_id, const std::string& metr
   });
 }
 
+Status SqliteStorage::add_intermediates(int64_t trial_id, int64_t step,
+                                        const std::map<std::string, double>& metrics, double now) {
+  return writing([&](Db& db) -> Status {
+    if (auto trial = read_trial_ref(db, trial_id); !trial) return tl::unexpected(trial.error());
+    for (const auto& [metric, value] : metrics) {
+      auto ok = db.run(
+          "INSERT OR REPLACE INTO trial_values (trial_id, metric, step, value, time) "
+          "VALUES (?, ?, ?, ?, ?)",
+          trial_id, metric, step, value, now);
+      if (!ok) return ok;
+    }
+    return {};
+  });
+}
+
 Result<std::vector<Trial>> SqliteStorage::trials(int64_t study_id) {
   return reading([&](Db& db) { return read_study_trials(db, study_id); });
 }

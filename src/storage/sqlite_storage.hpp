@@ -36,6 +36,8 @@ class SqliteStorage final : public Storage {
                       double now) override;
   Status requeue_trial(int64_t trial_id) override;
   Status heartbeat(int64_t trial_id, double now) override;
+  Status add_intermediates(int64_t trial_id, int64_t step,
+                           const std::map<std::string, double>& metrics, double now) override;
   Status add_intermediate(int64_t trial_id, const std::string& metric, int64_t step, double value,
                           double now) override;
   Result<std::vector<Trial>> trials(int64_t study_id) override;

@@ -37,13 +37,10 @@ StorageReporter::StorageReporter(Study& study, const Trial& trial, Clock& clock,
 
 Status StorageReporter::report(int64_t step, const std::map<std::string, double>& metrics) {
   double now = clock_.now();
-  for (const auto& [name, value] : metrics) {
-    if (store_steps_) {
-      auto ok = study_.storage().add_intermediate(trial_.id, name, step, value, now);
-      if (!ok) return ok;
-    }
-    watch_.metrics[name].push_back({step, value});
+  if (store_steps_) {
+    if (auto ok = study_.storage().add_intermediates(trial_.id, step, metrics, now); !ok) return ok;
   }
+  for (const auto& [name, value] : metrics) watch_.metrics[name].push_back({step, value});
   watch_.reports.push_back({now, step});
   watch_.new_report = true;
   return on_report_ ? on_report_() : Status{};
