@@ -4,7 +4,8 @@
 //   build/bench_trainer_parity [--repeats 3]
 // For each case it prints the quality of both (on the same validation rows), the best of
 // `repeats` wall times of one training run of each (greentune: the trainer alone, as a
-// trial's work; Python: fit and per-step evaluation, after the data is loaded), and the
+// trial's work, checkpoints included; Python: fit and per-step evaluation, after the data
+// is loaded), and the
 // overhead of a real trial around the same run: the trainer inside `tune`'s machinery
 // (SQLite study, every step stored, the energy meter, the in-process executor with its
 // checkpoint directory) against the trainer alone.  Python: /usr/bin/python3 with
@@ -74,9 +75,13 @@ struct Bare {
   double value = 0;
 };
 
-Bare bare_runs(const Case& c, int repeats) {
+// The trainer alone, with a checkpoint directory of its own (checkpoints are part of a
+// trainer's work, the same inside a trial).
+Bare bare_runs(const Case& c, int repeats, const fs::path& dir) {
   Bare b;
   for (int r = 0; r < repeats; ++r) {
+    fs::path checkpoints = dir / fmt::format("bare-{}-{}", c.name, r);
+    fs::create_directories(checkpoints);
     auto trainer = make_trainer(spec_of(c));
     if (!trainer) {
       fmt::print(stderr, "{}: {}\n", c.name, trainer.error().message);
@@ -86,7 +91,7 @@ Bare bare_runs(const Case& c, int repeats) {
     SearchSpace space;
     Params params;
     auto t0 = Clock::now();
-    auto out = (*trainer)->run(TrainerRun{space, params, 0, ""}, null);
+    auto out = (*trainer)->run(TrainerRun{space, params, 0, checkpoints.string()}, null);
     b.seconds = std::min(b.seconds, seconds_since(t0));
     if (out) b.value = out->final_metrics[c.metric];
   }
@@ -243,7 +248,7 @@ int main(int argc, char** argv) {
   constexpr const char* kRow = "{:<12} {:<14} {:>12} {:>12} {:>10} {:>10} {:>9} {:>10} {:>9}\n";
   fmt::print(kRow, "case", "metric", "greentune", "python", "gt s", "python s", "py/gt", "trial s", "overhead");
   for (const Case& c : cases) {
-    Bare bare = bare_runs(c, repeats);
+    Bare bare = bare_runs(c, repeats, dir);
     double trial = 1e9;
     for (int r = 0; r < repeats; ++r) trial = std::min(trial, trial_seconds(c, dir, r));
     auto table = data::read_csv(spec_of(c).data->path, {c.target, c.task, {}});

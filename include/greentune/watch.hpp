@@ -70,8 +70,10 @@ struct Verdict {
 };
 
 // Every trial of the study (all states, by number), read from storage on demand: judges
-// call it only when they need it (a pruner, after a new report).
-using HistoryFn = std::function<Result<std::vector<Trial>>()>;
+// call it only when they need it (a pruner, after a new report).  Shared, not copied:
+// the orchestrator keeps one reading while nothing else can change it.
+using History = std::shared_ptr<const std::vector<Trial>>;
+using HistoryFn = std::function<Result<History>()>;
 
 // Judges one running trial.  One instance per trial attempt, so it may keep state (e.g.
 // warn once).  Called from the orchestrator's thread only.

@@ -70,7 +70,7 @@ class StudyJudge : public TrialJudge {
     if (!trials) return tl::unexpected(trials.error());
     // The running trial as the pruner sees it: stored params and every value reported.
     Trial self = *watch.trial;
-    for (const Trial& t : *trials) {
+    for (const Trial& t : **trials) {
       if (t.number == watch.trial->number) self = t;
     }
     self.intermediate = watch.metrics;
@@ -78,7 +78,7 @@ class StudyJudge : public TrialJudge {
     ctx.direction = watch.direction;
     ctx.metric = watch.metric;
     ctx.trial = &self;
-    ctx.trials = &*trials;
+    ctx.trials = trials->get();
     ctx.study = study_;
     PruneDecision d;
     for (int64_t step : steps) {

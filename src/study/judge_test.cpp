@@ -48,7 +48,7 @@ class LossJudge : public TrialJudge {
     v.reason = StopReason::kRule;
     v.stop = stop_;
     v.message = fmt::format("loss {} <= {}", it->second.back().value, at_);
-    v.data = {{"loss", it->second.back().value}, {"trials_seen", trials->size()}};
+    v.data = {{"loss", it->second.back().value}, {"trials_seen", (*trials)->size()}};
     return std::vector<Verdict>{v};
   }
 

@@ -91,6 +91,8 @@ class Loop {
   std::list<Slot> slots_;
   std::optional<CompletionReason> ending_;
   SpentByTrial spent_;
+  // The stored trials as the pruner last read them (see judge()).
+  History history_;
   bool interrupted_ = false;
   TuneResult result_;
 };
@@ -157,7 +159,22 @@ Status Loop::record_verdict(const Slot& slot, const Verdict& v, std::optional<in
 Status Loop::judge(Slot& slot) {
   if (!slot.judge || slot.stopped_by_judge) return {};
   slot.watch.now = clock_.now();
-  HistoryFn history = [this]() { return study_.trials(); };
+  // The pruner compares this trial with the stored ones.  While it is the only trial
+  // running here, they change only when a trial finishes (the history is read again
+  // then, and at every trial's start), so it is read once, not at every report: a
+  // fast trainer reports every few milliseconds, and reading every value of the study
+  // each time made a pruned trial cost more than its training.  (Another worker's new
+  // reports reach this trial's pruner at its next trial.)  With concurrent trials it is
+  // read at every report, as their values change.
+  if (slots_.size() > 1) history_.reset();
+  HistoryFn history = [this]() -> Result<History> {
+    if (!history_) {
+      auto trials = study_.trials();
+      if (!trials) return tl::unexpected(trials.error());
+      history_ = std::make_shared<const std::vector<Trial>>(std::move(*trials));
+    }
+    return history_;
+  };
   auto verdicts = slot.judge->check(slot.watch, history);
   slot.watch.new_report = false;
   if (!verdicts) return tl::unexpected(verdicts.error());
@@ -217,6 +234,7 @@ Status Loop::poll_running() {
         continue;
       }
     }
+    history_.reset();
     if (auto ok = finish(study_, it->trial, **outcome, options_.metric, now); !ok) return ok;
     if (auto s = spent_.find(it->trial.id); s != spent_.end()) s->second.finished = now;
     if (auto ok = flush_wall(); !ok) return ok;
@@ -269,6 +287,7 @@ Status Loop::start_one() {
   Slot& slot = slots_.emplace_back();
   slot.trial = std::move(*trial);
   slot.last_heartbeat = clock_.now();
+  history_.reset();
   if (options_.stages) {
     slot.stages = options_.stages->stages(slot.trial);
     slot.stage = first_stage_to_run(slot.stages, slot.trial, options_.metric);

@@ -8,7 +8,7 @@ namespace greentune {
 namespace {
 
 HistoryFn no_history() {
-  return [] { return Result<std::vector<Trial>>(std::vector<Trial>{}); };
+  return [] { return Result<History>(std::make_shared<const std::vector<Trial>>()); };
 }
 
 // A watch of trial 0 that reported `loss` at steps 0..values.size()-1.

@@ -11,6 +11,10 @@
 // goes on from the epoch it reached.  Each epoch's shuffle and dropout are seeded by
 // (seed, fold, epoch), so a resumed run trains as an uninterrupted one would.
 //
+// Built as its own module (libgreentune_mlp.so, loaded by trainers/mlp_module.cpp when a
+// study names the mlp trainer), so that LibTorch's few hundred libraries load only then,
+// not at every start of greentune.
+//
 // init_from = "path" loads the parameters of a saved model (another trial's model.pt)
 // wherever their shapes match, so a network pre-trained on related data starts the
 // training (transfer learning); freeze_layers = N keeps its first N linear layers fixed.
@@ -421,3 +425,9 @@ Result<std::unique_ptr<Trainer>> make_mlp_trainer(const TrainerSpec& spec) {
 }
 
 }  // namespace greentune::trainers
+
+// The module's entry point (trainers/mlp_module.hpp).
+extern "C" __attribute__((visibility("default"))) void greentune_make_mlp_trainer(
+    const greentune::TrainerSpec* spec, greentune::Result<std::unique_ptr<greentune::Trainer>>* out) {
+  *out = greentune::trainers::make_mlp_trainer(*spec);
+}
