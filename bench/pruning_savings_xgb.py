@@ -5,14 +5,15 @@ The same tuning study (XGBoost on a shipped dataset, --rounds boosting rounds a 
 TPE) runs with [pruner] kind none and asha, for several seeds, in greentune (the
 xgboost trainer, in process, metered) and in Optuna 3.1 (Debian's python3-optuna) and
 Optuna 5.0 (a source checkout, --optuna5 DIR) on xgboost's Python package with
-NopPruner and SuccessiveHalvingPruner (the same rungs: min_resource 10, reduction
-factor 3), all in this script's run.
+NopPruner and SuccessiveHalvingPruner (the same rungs: --min-resource, 10 by default,
+reduction factor 3), all in this script's run.
 
 Every arm of a seed gets the same energy: what --trials unpruned trials spent (the none
 arm runs that many; the asha arm runs until it has spent as much, as [budget]
 max_energy_kwh does).  For each run, in the order trials finished: the energy spent
-until a complete trial first reached the target, and the best value at the end.  The
-target (auto) is the median over seeds of greentune's none arm's best.  greentune's
+until a complete trial first reached the target, and the best value at the end.  Each
+tool's target is the median over seeds of its own none arm's best (the validation rows
+are each tool's own split).  greentune's
 energy is its meter's (per trial, from its storage); Optuna has no meter, so its trials'
 CPU-seconds (time.process_time, all threads) are converted at the joules per CPU-second
 greentune's meter charged in the same run of this script.
@@ -81,8 +82,8 @@ split = 0.25
 seed = 1
 """
     if pruner == "asha":
-        text += (f"\n[pruner]\nkind = \"asha\"\nmin_resource = 10\nmax_resource = {args.rounds}\n"
-                 "reduction_factor = 3\n")
+        text += (f"\n[pruner]\nkind = \"asha\"\nmin_resource = {args.min_resource}\n"
+                 f"max_resource = {args.rounds}\nreduction_factor = 3\n")
     return text
 
 
@@ -185,7 +186,7 @@ def objective(trial):
         raise optuna.TrialPruned()
     return loss
 
-pruner = (optuna.pruners.SuccessiveHalvingPruner(min_resource=10, reduction_factor=3)
+pruner = (optuna.pruners.SuccessiveHalvingPruner(min_resource=a["min_resource"], reduction_factor=3)
           if a["pruner"] == "asha" else optuna.pruners.NopPruner())
 study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=a["seed"]),
                             pruner=pruner)
@@ -203,6 +204,7 @@ def run_optuna(pythonpath, pruner, seed, args, max_cpu_s=None):
     file, target, _ = DATASETS[args.dataset]
     spec = {"data": os.path.join(ROOT, "data", "datasets", file), "target": target,
             "rounds": args.rounds, "trials": args.trials, "seed": seed, "pruner": pruner,
+            "min_resource": args.min_resource,
             "max_cpu_s": max_cpu_s}
     env = dict(os.environ)
     if pythonpath:
@@ -239,6 +241,8 @@ def main():
     p.add_argument("--trials", type=int, default=30)
     p.add_argument("--rounds", type=int, default=200)
     p.add_argument("--dataset", default="digits", choices=sorted(DATASETS))
+    p.add_argument("--min-resource", type=int, default=10,
+                   help="ASHA's first rung, in rounds (rungs at r, 3r, 9r, ...)")
     p.add_argument("--optuna5", default="/work/optuna5",
                    help="an Optuna 5.0 source tree (git archive v5.0.0-rc1); '' to skip")
     p.add_argument("--no-optuna", action="store_true")
@@ -269,28 +273,38 @@ def main():
                 r["kwh"] = r["cpu_s"] * j_per_cpu_s / JOULES_PER_KWH
                 r["trace"] = [(c * j_per_cpu_s / JOULES_PER_KWH, b) for c, b in r.pop("cpu_trace")]
             results += [none, asha]
-    target = statistics.median([r["best"] for r in gt if r["pruner"] == "none"])
+    # Each tool's target is the median of its own none arm's bests: its validation rows
+    # are its own split (greentune's stratified split, scikit-learn's in Python), so log
+    # losses are comparable within a tool, not across.
+    targets = {}
+    for tool in dict.fromkeys(r["tool"] for r in results):
+        bests = [r["best"] for r in results if r["tool"] == tool and r["pruner"] == "none" and r["best"]]
+        targets[tool] = statistics.median(bests) if bests else None
+    target = targets["greentune"]
     rows = []
     for tool in dict.fromkeys(r["tool"] for r in results):
+        target = targets[tool]
         for seed in seeds:
             arms = {r["pruner"]: r for r in results if r["tool"] == tool and r["seed"] == seed}
             if len(arms) < 2:
                 continue
             n_none, e_none = to_target(arms["none"]["trace"], target)
             n_asha, e_asha = to_target(arms["asha"]["trace"], target)
-            rows.append({"tool": tool, "seed": seed, "target": target,
+            rows.append({"tool": tool, "seed": seed, "target": targets[tool],
                          "none_kwh_to_target": e_none, "asha_kwh_to_target": e_asha,
                          "ratio": (e_asha / e_none) if e_none and e_asha else None,
                          "none_best": arms["none"]["best"], "asha_best": arms["asha"]["best"],
                          "none_trials": arms["none"]["trials"], "asha_trials": arms["asha"]["trials"],
                          "asha_pruned": arms["asha"]["pruned"]})
     if args.json:
-        print(json.dumps({"target": target, "j_per_cpu_s": j_per_cpu_s, "rows": rows, "notes": notes,
+        print(json.dumps({"targets": targets, "j_per_cpu_s": j_per_cpu_s, "rows": rows, "notes": notes,
                           "energy_sources": gt[0]["sources"]}, indent=1))
         return
-    print(f"pruning savings, XGBoost on {args.dataset}: {args.rounds} rounds a trial, TPE, "
-          f"{args.trials} unpruned trials' energy per arm; target {DATASETS[args.dataset][2]} <= {target:.4f} "
-          f"(median of greentune's none bests); energy sources {gt[0]['sources']}")
+    print(f"pruning savings, XGBoost on {args.dataset}: {args.rounds} rounds a trial, ASHA rungs from "
+          f"{args.min_resource} rounds, TPE, "
+          f"{args.trials} unpruned trials' energy per arm; target {DATASETS[args.dataset][2]} <= the "
+          f"median of the tool's none bests ({', '.join(f'{t} {v:.4f}' for t, v in targets.items() if v)}); "
+          f"energy sources {gt[0]['sources']}")
     fmt = "{:<14} {:>4} {:>13} {:>13} {:>11} {:>10} {:>10} {:>14}"
     print(fmt.format("tool", "seed", "none kWh->tgt", "asha kWh->tgt", "asha/none", "none best",
                      "asha best", "asha trials"))
@@ -305,6 +319,14 @@ def main():
             if r["ratio"] is not None:
                 ratios.append(r["ratio"])
         reached = sum(1 for x in rows if x["tool"] == tool and x["asha_kwh_to_target"] is not None)
+        # Summed over seeds; a run that never reached the target counts all it spent.
+        totals = {"none": 0.0, "asha": 0.0}
+        for x in (x for x in results if x["tool"] == tool):
+            _, e = to_target(x["trace"], targets[tool])
+            totals[x["pruner"]] += e if e is not None else x["kwh"]
+        print(f"{tool}: energy to target summed over seeds: none {totals['none']:.3g} kWh, asha "
+              f"{totals['asha']:.3g} kWh: asha/none {totals['asha'] / totals['none']:.3f} "
+              f"(a run that never reached it counts all it spent)")
         if ratios:
             print(f"{tool}: median asha/none energy to target {statistics.median(ratios):.3f} "
                   f"over {len(ratios)} seeds (asha reached the target in {reached})")

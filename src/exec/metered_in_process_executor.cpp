@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "greentune/energy.hpp"
+#include "greentune/clock.hpp"
 #include "greentune/executor.hpp"
 #include "greentune/storage.hpp"
 #include "system/machine.hpp"
@@ -33,12 +34,22 @@ class MeteredInProcessExecutor : public Executor {
   Result<std::unique_ptr<RunningTrial>> metered(const Trial& trial, TrialReporter& reporter,
                                                 Body body) {
     auto [cpu0, rss0] = system::self_usage();
+    double t0 = system_clock().monotonic();
     if (auto ok = account(trial.id, 0.0, rss0, reporter); !ok) return tl::unexpected(ok.error());
     auto run = body();
     auto [cpu1, rss1] = system::self_usage();
     if (auto ok = account(trial.id, cpu1 - cpu0, rss1, reporter); !ok) {
       return tl::unexpected(ok.error());
     }
+    // What the run used, as a program trial's /proc samples say it: its CPU time (user
+    // and system together), how busy it kept the cores, this process's peak RSS.
+    SystemSample used;
+    used.time = system_clock().now();
+    used.cpu_user_s = cpu1 - cpu0;
+    double wall = system_clock().monotonic() - t0;
+    used.cpu_utilization = wall > 0 ? (cpu1 - cpu0) / wall : 0.0;
+    used.rss_bytes = rss1;
+    if (auto ok = reporter.sample(used); !ok) return tl::unexpected(ok.error());
     if (auto ok = reporter.energy(accountant_.energy_of(trial.id)); !ok) {
       return tl::unexpected(ok.error());
     }
