@@ -82,7 +82,7 @@ split = 0.25
 seed = 1
 """
     if pruner == "asha":
-        text += (f"\n[pruner]\nkind = \"asha\"\nmin_resource = {args.min_resource}\n"
+        text += (f"\n[pruner]\nkind = \"{args.kind}\"\nmin_resource = {args.min_resource}\n"
                  f"max_resource = {args.rounds}\nreduction_factor = 3\n")
     return text
 
@@ -241,6 +241,8 @@ def main():
     p.add_argument("--trials", type=int, default=30)
     p.add_argument("--rounds", type=int, default=200)
     p.add_argument("--dataset", default="digits", choices=sorted(DATASETS))
+    p.add_argument("--kind", default="asha", choices=["asha", "hyperband"],
+                   help="greentune's pruner for the pruned arm (Optuna's stays SuccessiveHalving)")
     p.add_argument("--min-resource", type=int, default=10,
                    help="ASHA's first rung, in rounds (rungs at r, 3r, 9r, ...)")
     p.add_argument("--optuna5", default="/work/optuna5",
