@@ -4,10 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 
 #include "config/messages.hpp"
 #include "config/sections.hpp"
@@ -121,16 +117,6 @@ Result<LadderHead> read_head(const toml::table& root, const std::string& path) {
   return LadderHead{*name, gain.value_or(0.0)};
 }
 
-Result<toml::table> parse_toml(std::string_view text, const std::string& path) {
-  try {
-    return toml::parse(text, std::string_view(path));
-  } catch (const toml::parse_error& e) {
-    FilePosition pos{std::max<uint32_t>(e.source().begin.line, 1),
-                     std::max<uint32_t>(e.source().begin.column, 1)};
-    return file_error(path, pos, "syntax error: " + one_line(e.description()));
-  }
-}
-
 // The rung tables of the file, or of the default ladder for the shared [data] task.
 Result<toml::array> rung_tables(toml::table& root, const std::string& path,
                                 std::vector<std::string>& notes) {
@@ -145,7 +131,7 @@ Result<toml::array> rung_tables(toml::table& root, const std::string& path,
   if (const auto* t = root["data"]["task"].as_string(); t && t->get() == "regression") {
     task = DataSection::Task::kRegression;
   }
-  auto defaults = parse_toml(default_rungs(task), "(default ladder)");
+  auto defaults = parse_toml_document(default_rungs(task), "(default ladder)");
   if (!defaults) return tl::unexpected(defaults.error());
   notes.push_back(
       "no [[rung]] given: the default ladder constant, linear, xgboost-small, xgboost-large, mlp");
@@ -155,7 +141,7 @@ Result<toml::array> rung_tables(toml::table& root, const std::string& path,
 // One rung as a study document: the shared sections, then the rung's over them.
 Result<StudySpec> rung_study(std::string_view text, const std::string& path, size_t index,
                              toml::table&& rung, const LadderHead& head, std::string& rung_name) {
-  auto shared = parse_toml(text, path);
+  auto shared = parse_toml_document(text, path);
   if (!shared) return tl::unexpected(shared.error());
   toml::table doc = std::move(*shared);
   doc.erase("ladder");
@@ -185,7 +171,7 @@ Result<StudySpec> rung_study(std::string_view text, const std::string& path, siz
 }  // namespace
 
 Result<LadderSpec> parse_ladder_file(std::string_view text, const std::string& path) {
-  auto root = parse_toml(text, path);
+  auto root = parse_toml_document(text, path);
   if (!root) return tl::unexpected(root.error());
   auto head = read_head(*root, path);
   if (!head) return tl::unexpected(head.error());
@@ -221,15 +207,9 @@ Result<LadderSpec> parse_ladder_file(std::string_view text, const std::string& p
 }
 
 Result<LadderSpec> load_ladder_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("cannot read ladder file \"{}\": {}", one_line(path), std::strerror(errno)));
-  }
-  std::string text;
-  char buffer[1 << 16];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) text.append(buffer, n);
-  return parse_ladder_file(text, path);
+  auto text = read_config_file(path, "ladder file");
+  if (!text) return tl::unexpected(text.error());
+  return parse_ladder_file(*text, path);
 }
 
 }  // namespace greentune

@@ -41,6 +41,11 @@ inline constexpr std::array<std::string_view, 12> kTrialKeys = {
 // closest), or that has the wrong shape.
 Status check_sections(const toml::table& root, const std::string& path);
 
+// TOML text parsed, or a "PATH:LINE:COL: syntax error: ..." error.
+Result<toml::table> parse_toml_document(std::string_view text, const std::string& path);
+// A whole file's text; kInvalidArgument `cannot read WHAT "PATH": why` when it cannot be read.
+Result<std::string> read_config_file(const std::string& path, std::string_view what);
+
 // A parsed study file (or a ladder rung assembled from one) into a StudySpec.
 Result<StudySpec> parse_study_document(const toml::table& root, const std::string& path);
 

@@ -122,22 +122,20 @@ std::optional<std::string> section_of_key(std::string_view key) {
   return std::nullopt;
 }
 
-Result<StudySpec> parse_study_file(std::string_view text, const std::string& path) {
-  toml::table root;
+Result<toml::table> parse_toml_document(std::string_view text, const std::string& path) {
   try {
-    root = toml::parse(text, std::string_view(path));
+    return toml::parse(text, std::string_view(path));
   } catch (const toml::parse_error& e) {
     FilePosition pos{std::max<uint32_t>(e.source().begin.line, 1),
                      std::max<uint32_t>(e.source().begin.column, 1)};
     return tl::unexpected(
         study_file_error(path, pos, "syntax error: " + one_line(e.description())));
   }
-  return parse_study_document(root, path);
 }
 
-Result<StudySpec> load_study_file(const std::string& path) {
-  auto cannot_read = [&path](int err) {
-    return make_error(ErrorCode::kInvalidArgument, fmt::format("cannot read study file \"{}\": {}",
+Result<std::string> read_config_file(const std::string& path, std::string_view what) {
+  auto cannot_read = [&](int err) {
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("cannot read {} \"{}\": {}", what,
                                                                one_line(path), std::strerror(err)));
   };
   struct Closer {
@@ -149,7 +147,19 @@ Result<StudySpec> load_study_file(const std::string& path) {
   char buffer[1 << 16];
   while (size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) text.append(buffer, n);
   if (std::ferror(file.get())) return cannot_read(errno);
-  return parse_study_file(text, path);
+  return text;
+}
+
+Result<StudySpec> parse_study_file(std::string_view text, const std::string& path) {
+  auto root = parse_toml_document(text, path);
+  if (!root) return tl::unexpected(root.error());
+  return parse_study_document(*root, path);
+}
+
+Result<StudySpec> load_study_file(const std::string& path) {
+  auto text = read_config_file(path, "study file");
+  if (!text) return tl::unexpected(text.error());
+  return parse_study_file(*text, path);
 }
 
 }  // namespace greentune

@@ -327,35 +327,22 @@ class LinearTrainer : public Trainer {
   std::shared_ptr<const Table> table_;
 };
 
-Status check_choice(const TrainerSpec& spec, const std::string& key, const std::string& value,
-                    const std::vector<std::string_view>& accepted) {
-  for (std::string_view a : accepted) {
-    if (a == value) return {};
-  }
-  return make_error(ErrorCode::kInvalidArgument,
-                    fmt::format("{}: unknown {} {}; accepted: {}", place(spec, "trainer", key), key,
-                                in_quotes(value), fmt::join(accepted, ", ")));
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Trainer>> make_linear_trainer(const TrainerSpec& spec) {
   if (auto ok = check_options(spec, kOptions); !ok) return tl::unexpected(ok.error());
   auto table = load_table(spec);
   if (!table) return tl::unexpected(table.error());
+  constexpr std::string_view kClassifiers[] = {"logistic", "svm"};
+  constexpr std::string_view kRegressors[] = {"ridge"};
+  constexpr std::string_view kWeights[] = {"none", "balanced"};
   bool classify = (*table)->data.task == data::Task::kClassification;
-  if (auto m = spec.options.find("model"); m != spec.options.end()) {
-    auto accepted = classify ? std::vector<std::string_view>{"logistic", "svm"}
-                             : std::vector<std::string_view>{"ridge"};
-    if (auto ok = check_choice(spec, "model", m->get<std::string>(), accepted); !ok) {
-      return tl::unexpected(ok.error());
-    }
+  if (auto ok = check_choice(spec, "model", classify ? std::span<const std::string_view>(kClassifiers)
+                                                     : std::span<const std::string_view>(kRegressors));
+      !ok) {
+    return tl::unexpected(ok.error());
   }
-  if (auto w = spec.options.find("class_weight"); w != spec.options.end()) {
-    if (auto ok = check_choice(spec, "class_weight", w->get<std::string>(), {"none", "balanced"}); !ok) {
-      return tl::unexpected(ok.error());
-    }
-  }
+  if (auto ok = check_choice(spec, "class_weight", kWeights); !ok) return tl::unexpected(ok.error());
   return std::unique_ptr<Trainer>(std::make_unique<LinearTrainer>(spec, std::move(*table)));
 }
 

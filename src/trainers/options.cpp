@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -180,6 +181,16 @@ Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known,
     }
   }
   return {};
+}
+
+Status check_choice(const TrainerSpec& spec, const std::string& key,
+                    std::span<const std::string_view> accepted) {
+  auto it = spec.options.find(key);
+  if (it == spec.options.end()) return {};
+  std::string value = it->get<std::string>();
+  if (std::find(accepted.begin(), accepted.end(), value) != accepted.end()) return {};
+  return invalid(fmt::format("{}: unknown {} {}; accepted: {}", place(spec, "trainer", key), key,
+                             in_quotes(value), fmt::join(accepted, ", ")));
 }
 
 Options options_for(const TrainerSpec& spec, std::span<const OptionSpec> known,

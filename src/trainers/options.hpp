@@ -52,6 +52,12 @@ struct OptionAlias {
 Status check_options(const TrainerSpec& spec, std::span<const OptionSpec> known,
                      std::span<const OptionAlias> aliases = {});
 
+// A [trainer] string option that takes one of `accepted`: fine when [trainer] does not
+// set it, else an error naming the key, the value and what is accepted.  REQUIRES:
+// check_options passed (the value is a string).
+Status check_choice(const TrainerSpec& spec, const std::string& key,
+                    std::span<const std::string_view> accepted);
+
 // The options of one trial: defaults, then [trainer], then the trial's params (data_fraction
 // is not an option and is left out).  REQUIRES: check_options passed.
 Options options_for(const TrainerSpec& spec, std::span<const OptionSpec> known,

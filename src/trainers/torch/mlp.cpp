@@ -380,18 +380,6 @@ class MlpTrainer : public Trainer {
   std::string init_from_;
 };
 
-Status check_choice(const TrainerSpec& spec, const Options& fixed, const std::string& key,
-                    std::initializer_list<std::string_view> accepted) {
-  if (!fixed.has(key)) return {};
-  std::string v = fixed.text(key, "");
-  for (std::string_view a : accepted) {
-    if (a == v) return {};
-  }
-  return make_error(ErrorCode::kInvalidArgument,
-                    fmt::format("{}: unknown {} {}; accepted: {}", place(spec, "trainer", key), key,
-                                in_quotes(v), fmt::join(accepted, ", ")));
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Trainer>> make_mlp_trainer(const TrainerSpec& spec) {
@@ -399,8 +387,10 @@ Result<std::unique_ptr<Trainer>> make_mlp_trainer(const TrainerSpec& spec) {
   auto table = load_table(spec);
   if (!table) return tl::unexpected(table.error());
   Options fixed = options_for(spec, kOptions, {});
-  if (auto ok = check_choice(spec, fixed, "activation", {"relu", "tanh", "gelu"}); !ok) return tl::unexpected(ok.error());
-  if (auto ok = check_choice(spec, fixed, "optimizer", {"adam", "adamw", "sgd"}); !ok) return tl::unexpected(ok.error());
+  constexpr std::string_view kActivations[] = {"relu", "tanh", "gelu"};
+  constexpr std::string_view kOptimizers[] = {"adam", "adamw", "sgd"};
+  if (auto ok = check_choice(spec, "activation", kActivations); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_choice(spec, "optimizer", kOptimizers); !ok) return tl::unexpected(ok.error());
   std::string init;
   if (auto it = spec.options.find("init_from"); it != spec.options.end()) {
     fs::path path(it->get<std::string>());
