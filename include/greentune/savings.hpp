@@ -67,6 +67,10 @@ Savings estimate_savings(const std::vector<Trial>& trials,
 // study's stored spec.
 Result<Savings> study_savings(Storage& storage, const StudyRecord& study,
                               const std::vector<Trial>& trials, double now);
+// The same from what was read already.
+Savings study_savings(const StudyRecord& study, const std::vector<Trial>& trials,
+                      const std::map<int64_t, std::vector<EnergyRecord>>& energy,
+                      const std::vector<Event>& events, double now);
 
 // {"kwh", "joules", "co2e_g", "trials_stopped_early", "not_estimated", "max_steps",
 //  "by_source": {source: {"kwh", "trials"}}, "method"}.  co2e_g is null without `co2e_g`

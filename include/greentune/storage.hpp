@@ -154,6 +154,19 @@ class Storage {
   virtual Result<std::vector<EnergyRecord>> trial_energy(int64_t trial_id) = 0;
   virtual Result<int64_t> add_artifact(const Artifact& artifact) = 0;
   virtual Result<std::vector<Artifact>> artifacts(int64_t trial_id) = 0;
+
+  // ---- whole-study reads, for reports and the dashboard (one query where the storage
+  // has them; the defaults ask trial by trial).
+  // Every trial's energy records, by trial id (trials without any are absent).
+  virtual Result<std::map<int64_t, std::vector<EnergyRecord>>> study_energy(int64_t study_id);
+  // Every trial's /proc samples, by trial id, in the order they were taken.
+  virtual Result<std::map<int64_t, std::vector<SystemSample>>> study_samples(int64_t study_id);
+  // Every trial's artifacts, by trial id.
+  virtual Result<std::map<int64_t, std::vector<Artifact>>> study_artifacts(int64_t study_id);
+  // Changes whenever anything in the storage may have changed, from this process or
+  // another (SQLite: PRAGMA data_version plus this connection's own changes); nullopt
+  // when the storage cannot tell.  For caches of what was read.
+  virtual Result<std::optional<int64_t>> change_counter() { return std::nullopt; }
 };
 
 // Opens a storage from its URL.  kInvalidArgument for an unknown or malformed URL

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,27 @@ std::string right_sizing_text(const nlohmann::json& right_sizing);
 Result<nlohmann::json> right_sizing_of(Storage& storage, const StudyRecord& record,
                                        const std::vector<Trial>& trials);
 
+// ---- what reports read of a study (report/costs.cpp)
+
+// A study as the reports see it, read once: one query per table where the storage has
+// them (Storage::study_energy, ...), so that a 100,000-trial study is read in seconds.
+struct StudyData {
+  StudyRecord record;
+  std::vector<Trial> trials;                             // by number
+  std::map<int64_t, std::vector<EnergyRecord>> energy;   // by trial id
+  std::map<int64_t, std::vector<SystemSample>> samples;  // by trial id
+  std::map<int64_t, std::vector<Artifact>> artifacts;    // by trial id
+  std::vector<Event> events;
+  double now = 0.0;  // when it was read (seconds since the epoch)
+
+  double joules_of(const Trial& trial) const;  // all components
+  std::optional<double> cpu_seconds_of(const Trial& trial) const;  // its last sample's
+};
+Result<StudyData> load_study_data(Storage& storage, const StudyRecord& record,
+                                  std::vector<Trial> trials);
+// right_sizing_of from what was read already.
+nlohmann::json right_sizing_of(const StudyData& data);
+
 // ---- costs (report/costs.cpp)
 
 // study_summary_json plus "energy" {"kwh", "by_component" (J), "sources"}, "co2e_g"
@@ -76,9 +98,18 @@ Result<nlohmann::json> right_sizing_of(Storage& storage, const StudyRecord& reco
 // "right_sizing".
 Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
                                           const std::vector<Trial>& trials);
+nlohmann::json summary_with_costs(const StudyData& data);
+
+// The bytes under each artifact path of the study's trials (each path once): the study's
+// storage footprint, {"bytes", "paths", "by_kind": {"checkpoint": B, "stdout": B, ...}}
+// (by the artifact's name; paths that are gone or empty do not count).
+nlohmann::json storage_footprint_json(const StudyData& data);
 
 // The cost lines of the text summary, from summary_with_costs' JSON.
 std::string costs_text(const nlohmann::json& summary);
+
+// 1536 -> "1.5 KiB"
+std::string human_bytes(int64_t bytes);
 
 // Seconds since the epoch as ISO 8601 UTC with milliseconds: 2026-11-27T04:50:00.123Z
 std::string iso8601(double seconds);

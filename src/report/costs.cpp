@@ -24,7 +24,6 @@ struct Costs {
   double co2e_g = 0.0;
   double cpu_s = 0.0;
   double gpu_s = 0.0;  // wall time of trials that spent GPU energy
-  int64_t storage_bytes = 0;
 };
 
 int64_t bytes_under(const std::string& path) {
@@ -38,33 +37,38 @@ int64_t bytes_under(const std::string& path) {
   return total;
 }
 
-Status add_trial_costs(Storage& storage, const Trial& t, const CarbonIntensity* carbon,
-                       double now, Costs& costs) {
-  auto energy = storage.trial_energy(t.id);
-  if (!energy) return tl::unexpected(energy.error());
+void add_trial_costs(const StudyData& data, const Trial& t, const CarbonIntensity* carbon,
+                     Costs& costs) {
   double joules = 0.0;
   bool used_gpu = false;
-  for (const auto& e : *energy) {
-    costs.joules[e.component] += e.joules;
-    costs.sources[e.component].insert(e.source);
-    joules += e.joules;
-    used_gpu = used_gpu || (e.component == "gpu" && e.joules > 0);
+  if (auto it = data.energy.find(t.id); it != data.energy.end()) {
+    for (const auto& e : it->second) {
+      costs.joules[e.component] += e.joules;
+      costs.sources[e.component].insert(e.source);
+      joules += e.joules;
+      used_gpu = used_gpu || (e.component == "gpu" && e.joules > 0);
+    }
   }
-  if (used_gpu && t.started) costs.gpu_s += std::max(0.0, t.finished.value_or(now) - *t.started);
-  if (carbon && t.started) {
-    costs.co2e_g += carbon->co2e_g(joules, *t.started, t.finished.value_or(now));
-  }
-  auto samples = storage.system_samples(t.id);
-  if (!samples) return tl::unexpected(samples.error());
-  if (!samples->empty()) costs.cpu_s += samples->back().cpu_user_s + samples->back().cpu_system_s;
-  auto artifacts = storage.artifacts(t.id);
-  if (!artifacts) return tl::unexpected(artifacts.error());
-  std::set<std::string> seen;
-  for (const auto& a : *artifacts) {
-    if (seen.insert(a.path).second) costs.storage_bytes += bytes_under(a.path);
-  }
-  return {};
+  const double end = t.finished.value_or(data.now);
+  if (used_gpu && t.started) costs.gpu_s += std::max(0.0, end - *t.started);
+  if (carbon && t.started) costs.co2e_g += carbon->co2e_g(joules, *t.started, end);
+  costs.cpu_s += data.cpu_seconds_of(t).value_or(0.0);
 }
+
+}  // namespace
+
+std::string human_bytes(int64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  size_t u = 0;
+  while (v >= 1024.0 && u + 1 < std::size(units)) {
+    v /= 1024.0;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+namespace {
 
 nlohmann::json greenest(double kwh) {
   auto regions = regions_greenest_first();
@@ -76,16 +80,67 @@ nlohmann::json greenest(double kwh) {
 
 }  // namespace
 
-Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
-                                          const std::vector<Trial>& trials) {
-  nlohmann::json j = study_summary_json(record, trials);
+double StudyData::joules_of(const Trial& trial) const {
+  double joules = 0.0;
+  if (auto it = energy.find(trial.id); it != energy.end()) {
+    for (const auto& e : it->second) joules += e.joules;
+  }
+  return joules;
+}
+
+std::optional<double> StudyData::cpu_seconds_of(const Trial& trial) const {
+  auto it = samples.find(trial.id);
+  if (it == samples.end() || it->second.empty()) return std::nullopt;
+  return it->second.back().cpu_user_s + it->second.back().cpu_system_s;
+}
+
+Result<StudyData> load_study_data(Storage& storage, const StudyRecord& record,
+                                  std::vector<Trial> trials) {
+  StudyData data;
+  data.record = record;
+  data.trials = std::move(trials);
+  data.now = static_cast<double>(std::time(nullptr));
+  auto energy = storage.study_energy(record.id);
+  if (!energy) return tl::unexpected(energy.error());
+  data.energy = std::move(*energy);
+  auto samples = storage.study_samples(record.id);
+  if (!samples) return tl::unexpected(samples.error());
+  data.samples = std::move(*samples);
+  auto artifacts = storage.study_artifacts(record.id);
+  if (!artifacts) return tl::unexpected(artifacts.error());
+  data.artifacts = std::move(*artifacts);
+  auto events = storage.events(record.id);
+  if (!events) return tl::unexpected(events.error());
+  data.events = std::move(*events);
+  return data;
+}
+
+nlohmann::json storage_footprint_json(const StudyData& data) {
+  std::set<std::string> seen;
+  int64_t total = 0;
+  int64_t files = 0;
+  nlohmann::json by_kind = nlohmann::json::object();
+  for (const auto& [trial_id, list] : data.artifacts) {
+    for (const auto& a : list) {
+      if (!seen.insert(a.path).second) continue;
+      const int64_t bytes = bytes_under(a.path);
+      if (bytes <= 0) continue;
+      // "stage-4/checkpoint" counts as a checkpoint.
+      const std::string kind = a.name.substr(a.name.rfind('/') + 1);
+      by_kind[kind] = by_kind.value(kind, int64_t{0}) + bytes;
+      total += bytes;
+      ++files;
+    }
+  }
+  return {{"bytes", total}, {"paths", files}, {"by_kind", by_kind}};
+}
+
+nlohmann::json summary_with_costs(const StudyData& data) {
+  const StudyRecord& record = data.record;
+  nlohmann::json j = study_summary_json(record, data.trials);
   std::optional<CarbonIntensity> carbon = carbon_of(record);
   Costs costs;
-  double now = std::time(nullptr);
-  for (const auto& t : trials) {
-    auto ok = add_trial_costs(storage, t, carbon ? &*carbon : nullptr, now, costs);
-    if (!ok) return tl::unexpected(ok.error());
-  }
+  for (const auto& t : data.trials) add_trial_costs(data, t, carbon ? &*carbon : nullptr, costs);
   double joules = costs.joules["cpu"] + costs.joules["dram"] + costs.joules["gpu"];
   nlohmann::json sources = nlohmann::json::object();
   for (const auto& [component, set] : costs.sources) sources[component] = set;
@@ -96,23 +151,29 @@ Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& r
   j["cpu_hours"] = costs.cpu_s / 3600.0;
   // Hours of trials that ran on a GPU (NVML charged them GPU energy), wall time.
   j["gpu_hours"] = costs.gpu_s / 3600.0;
-  j["storage_bytes"] = costs.storage_bytes;
+  nlohmann::json footprint = storage_footprint_json(data);
+  j["storage_bytes"] = footprint["bytes"];
+  j["storage"] = std::move(footprint);
   j["greenest_region"] = greenest(joules / 3.6e6);
   // What stopping trials early saved, with the same carbon intensity (report/savings.cpp).
-  auto saved = study_savings(storage, record, trials, now);
-  if (!saved) return tl::unexpected(saved.error());
+  Savings saved = study_savings(record, data.trials, data.energy, data.events, data.now);
   std::function<double(double, double, double)> saved_co2e;
   if (carbon) {
     saved_co2e = [&carbon](double joules_saved, double t0, double t1) {
       return carbon->co2e_g(joules_saved, t0, t1);
     };
   }
-  j["saved"] = savings_json(*saved, saved_co2e);
+  j["saved"] = savings_json(saved, saved_co2e);
   // What the trials used of the machine and what would do (report/right_sizing.cpp).
-  auto sizing = right_sizing_of(storage, record, trials);
-  if (!sizing) return tl::unexpected(sizing.error());
-  j["right_sizing"] = std::move(*sizing);
+  j["right_sizing"] = right_sizing_of(data);
   return j;
+}
+
+Result<nlohmann::json> summary_with_costs(Storage& storage, const StudyRecord& record,
+                                          const std::vector<Trial>& trials) {
+  auto data = load_study_data(storage, record, trials);
+  if (!data) return tl::unexpected(data.error());
+  return summary_with_costs(*data);
 }
 
 std::string costs_text(const nlohmann::json& s) {
@@ -142,6 +203,16 @@ std::string costs_text(const nlohmann::json& s) {
   if (s["gpu_hours"].get<double>() > 0) {
     out += fmt::format("gpu        {:.4f} GPU-hours (trials that ran on a GPU)\n",
                        s["gpu_hours"].get<double>());
+  }
+  if (s.contains("storage") && s["storage"]["bytes"].get<int64_t>() > 0) {
+    std::string kinds;
+    for (const auto& [kind, bytes] : s["storage"]["by_kind"].items()) {
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind,
+                           human_bytes(bytes.get<int64_t>()));
+    }
+    out += fmt::format("storage    {} in {} files and directories ({}); `greentune gc` frees it\n",
+                       human_bytes(s["storage"]["bytes"].get<int64_t>()),
+                       s["storage"]["paths"].get<int64_t>(), kinds);
   }
   if (!s["greenest_region"].is_null()) {
     out += fmt::format("greener    {}\n", s["greenest_region"]["text"].get<std::string>());

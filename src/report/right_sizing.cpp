@@ -165,8 +165,9 @@ std::string right_sizing_text(const nlohmann::json& r) {
   return out;
 }
 
-Result<nlohmann::json> right_sizing_of(Storage& storage, const StudyRecord& record,
-                                       const std::vector<Trial>& trials) {
+namespace {
+
+MachineShape machine_of(const StudyRecord& record, const std::vector<Event>& events) {
   StudySpec spec;
   if (auto stored = study_spec_from_json(record.spec)) spec = std::move(*stored);
   system::MachineLimits here = system::machine_limits();
@@ -176,22 +177,34 @@ Result<nlohmann::json> right_sizing_of(Storage& storage, const StudyRecord& reco
   machine.concurrency = spec.concurrency;
   // The machine the trials ran on, as `tune` recorded it (the last run's), rather than
   // the one this report runs on.
-  auto events = storage.events(record.id);
-  if (!events) return tl::unexpected(events.error());
-  for (const Event& e : *events) {
+  for (const Event& e : events) {
     if (e.kind != "machine" || !e.data.is_object()) continue;
     machine.cpu_cores = e.data.value("cpu_cores", machine.cpu_cores);
     if (e.data.contains("memory_bytes") && e.data["memory_bytes"].is_number_integer()) {
       machine.memory_bytes = e.data["memory_bytes"].get<int64_t>();
     }
   }
+  return machine;
+}
+
+}  // namespace
+
+nlohmann::json right_sizing_of(const StudyData& data) {
   std::vector<TrialSamples> usage;
-  for (const Trial& t : trials) {
-    auto samples = storage.system_samples(t.id);
-    if (!samples) return tl::unexpected(samples.error());
-    usage.push_back({t.number, std::move(*samples)});
+  usage.reserve(data.trials.size());
+  for (const Trial& t : data.trials) {
+    auto it = data.samples.find(t.id);
+    usage.push_back({t.number, it == data.samples.end() ? std::vector<SystemSample>{}
+                                                         : it->second});
   }
-  return right_sizing_json(usage, machine);
+  return right_sizing_json(usage, machine_of(data.record, data.events));
+}
+
+Result<nlohmann::json> right_sizing_of(Storage& storage, const StudyRecord& record,
+                                       const std::vector<Trial>& trials) {
+  auto data = load_study_data(storage, record, trials);
+  if (!data) return tl::unexpected(data.error());
+  return right_sizing_of(*data);
 }
 
 }  // namespace greentune

@@ -167,6 +167,16 @@ Savings estimate_savings(const std::vector<Trial>& trials,
   return s;
 }
 
+Savings study_savings(const StudyRecord& study, const std::vector<Trial>& trials,
+                      const std::map<int64_t, std::vector<EnergyRecord>>& energy,
+                      const std::vector<Event>& events, double now) {
+  auto max_steps = stored_max_steps(study.spec);
+  Savings s = estimate_savings(trials, energy, events, study.metric, max_steps, now);
+  s.over_data = over_data_fractions(study.spec);
+  if (s.over_data && max_steps) s.max_steps_from = "[pruner] max_resource";
+  return s;
+}
+
 Result<Savings> study_savings(Storage& storage, const StudyRecord& study,
                               const std::vector<Trial>& trials, double now) {
   auto events = storage.events(study.id);
@@ -183,11 +193,7 @@ Result<Savings> study_savings(Storage& storage, const StudyRecord& study,
     if (!records) return tl::unexpected(records.error());
     energy[t.id] = std::move(*records);
   }
-  auto max_steps = stored_max_steps(study.spec);
-  Savings s = estimate_savings(trials, energy, *events, study.metric, max_steps, now);
-  s.over_data = over_data_fractions(study.spec);
-  if (s.over_data && max_steps) s.max_steps_from = "[pruner] max_resource";
-  return s;
+  return study_savings(study, trials, energy, *events, now);
 }
 
 nlohmann::json savings_json(const Savings& s,

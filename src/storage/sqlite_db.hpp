@@ -128,6 +128,7 @@ class Db {
   }
 
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   int64_t changes() const { return sqlite3_changes64(db_); }
   const std::string& path() const { return path_; }
   // SQLite's message for the last failed call.

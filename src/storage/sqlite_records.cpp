@@ -164,4 +164,76 @@ Result<std::vector<Artifact>> SqliteStorage::artifacts(int64_t trial_id) {
   });
 }
 
+Result<std::map<int64_t, std::vector<EnergyRecord>>> SqliteStorage::study_energy(
+    int64_t study_id) {
+  return reading([&](Db& db) -> Result<std::map<int64_t, std::vector<EnergyRecord>>> {
+    auto stmt = db.query(
+        "SELECT e.trial_id, e.component, e.joules, e.source FROM trial_energy e "
+        "JOIN trials t ON t.id = e.trial_id WHERE t.study_id = ? ORDER BY e.trial_id, "
+        "e.component",
+        study_id);
+    if (!stmt) return tl::unexpected(stmt.error());
+    std::map<int64_t, std::vector<EnergyRecord>> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return out;
+      out[stmt->int64(0)].push_back(EnergyRecord{stmt->text(1), stmt->real(2), stmt->text(3)});
+    }
+  });
+}
+
+Result<std::map<int64_t, std::vector<SystemSample>>> SqliteStorage::study_samples(
+    int64_t study_id) {
+  return reading([&](Db& db) -> Result<std::map<int64_t, std::vector<SystemSample>>> {
+    auto stmt = db.query(
+        "SELECT s.time, s.cpu_user_s, s.cpu_system_s, s.cpu_utilization, s.rss_bytes, "
+        "s.threads, s.io_read_bytes, s.io_write_bytes, s.gpu_utilization, s.gpu_memory_bytes, "
+        "s.trial_id FROM system_samples s JOIN trials t ON t.id = s.trial_id "
+        "WHERE t.study_id = ? ORDER BY s.trial_id, s.id",
+        study_id);
+    if (!stmt) return tl::unexpected(stmt.error());
+    std::map<int64_t, std::vector<SystemSample>> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return out;
+      auto sample = sample_from_row(*stmt);
+      if (!sample) return tl::unexpected(sample.error());
+      out[stmt->int64(10)].push_back(*sample);
+    }
+  });
+}
+
+Result<std::map<int64_t, std::vector<Artifact>>> SqliteStorage::study_artifacts(
+    int64_t study_id) {
+  return reading([&](Db& db) -> Result<std::map<int64_t, std::vector<Artifact>>> {
+    auto stmt = db.query(
+        "SELECT a.id, a.trial_id, a.name, a.path, a.bytes, a.created FROM artifacts a "
+        "JOIN trials t ON t.id = a.trial_id WHERE t.study_id = ? ORDER BY a.trial_id, a.id",
+        study_id);
+    if (!stmt) return tl::unexpected(stmt.error());
+    std::map<int64_t, std::vector<Artifact>> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) return out;
+      auto a = artifact_from_row(*stmt);
+      if (!a) return tl::unexpected(a.error());
+      out[a->trial_id].push_back(std::move(*a));
+    }
+  });
+}
+
+Result<std::optional<int64_t>> SqliteStorage::change_counter() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->query("PRAGMA data_version");
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<int64_t>();
+  // data_version moves on others' commits; this connection's own show in total_changes.
+  return std::optional<int64_t>(stmt->int64(0) * 1000003 + db_->total_changes());
+}
+
 }  // namespace greentune::storage_detail

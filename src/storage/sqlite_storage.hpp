@@ -51,6 +51,10 @@ class SqliteStorage final : public Storage {
   Result<std::vector<EnergyRecord>> trial_energy(int64_t trial_id) override;
   Result<int64_t> add_artifact(const Artifact& artifact) override;
   Result<std::vector<Artifact>> artifacts(int64_t trial_id) override;
+  Result<std::map<int64_t, std::vector<EnergyRecord>>> study_energy(int64_t study_id) override;
+  Result<std::map<int64_t, std::vector<SystemSample>>> study_samples(int64_t study_id) override;
+  Result<std::map<int64_t, std::vector<Artifact>>> study_artifacts(int64_t study_id) override;
+  Result<std::optional<int64_t>> change_counter() override;
 
  private:
   explicit SqliteStorage(std::unique_ptr<Db> db) : db_(std::move(db)) {}
