@@ -78,6 +78,13 @@ struct EnergySpec {
   bool nvml = true;                 // false: no GPU figures
 };
 
+// [retention]: what `greentune gc` keeps of finished trials' files, applied by `tune` when
+// the study ends by a completion criterion (study/retention.hpp).
+struct RetentionSpec {
+  int64_t keep_best = 1;            // the best K complete trials keep every file
+  std::optional<double> logs_ttl_s;  // logs of the others go once this old; none: kept
+};
+
 struct StudySpec {
   std::string name;
   Direction direction = Direction::kMinimize;
@@ -90,6 +97,7 @@ struct StudySpec {
   std::vector<RuleSpec> rules;  // [[rules]], in file order
   CarbonSpec carbon;
   EnergySpec energy;
+  std::optional<RetentionSpec> retention;  // [retention]; none: tune deletes nothing
   std::optional<DataSection> data;  // [data], for built-in trainers
   // [trainer]: the built-in trainer's fixed options, name -> string, number or boolean.
   nlohmann::json trainer_options = nlohmann::json::object();

@@ -1,15 +1,18 @@
 // greentune trials --study NAME: every trial of a study.
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/study_view.hpp"
+#include "config/carbon.hpp"
 #include "greentune/study.hpp"
 #include "greentune/summary.hpp"
-#include "cli/study_view.hpp"
-
-#include <algorithm>
-#include <map>
+#include "report/emissions_csv.hpp"
+#include "report/trials_csv.hpp"
 
 namespace greentune::cli {
 namespace {
@@ -50,9 +53,28 @@ Result<nlohmann::json> detailed_trial_json(Storage& storage, const Trial& t,
   return j;
 }
 
-int run_trials(const StudyArgs& args) {
+struct TrialsArgs : StudyArgs {
+  std::string csv;
+};
+
+// --csv FILE: one row per trial (report/trials_csv.hpp), written whole or not at all.
+int write_trials_csv(Storage& storage, const Study& study, const std::vector<Trial>& trials,
+                     const std::string& path) {
+  auto energy = storage.study_energy(study.id());
+  if (!energy) return fail(energy.error());
+  std::string csv = trials_csv(study.record(), trials, *energy, stop_reasons(storage, study.id()),
+                               carbon_of(study.record()), static_cast<double>(std::time(nullptr)));
+  if (auto ok = write_file_atomically(path, csv, "--csv"); !ok) return fail(ok.error());
+  fmt::print(stderr, "wrote {} ({} rows)\n", path, trials.size());
+  return 0;
+}
+
+int run_trials(const TrialsArgs& args) {
   return with_study(args, [&](Storage& storage, const Study& study,
                               const std::vector<Trial>& trials) {
+    if (!args.csv.empty()) {
+      if (int code = write_trials_csv(storage, study, trials, args.csv); code != 0) return code;
+    }
     if (!args.common.json) {
       fmt::print("{}", trials_table_text(trials));
       return 0;
@@ -72,8 +94,11 @@ int run_trials(const StudyArgs& args) {
 }  // namespace
 
 Runner setup_trials(CLI::App& sub) {
-  auto args = std::make_shared<StudyArgs>();
+  auto args = std::make_shared<TrialsArgs>();
   add_study_options(sub, *args);
+  sub.add_option("--csv", args->csv,
+                 "also write one row per trial (params, energy by component and source, kWh, "
+                 "CO2e, times, stop reason) to this CSV file");
   return [args] { return run_trials(*args); };
 }
 

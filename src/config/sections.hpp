@@ -26,6 +26,7 @@ inline constexpr std::array<std::string_view, 8> kBudgetKeys = {
 inline constexpr std::array<std::string_view, 4> kCarbonKeys = {"region", "intensity",
                                                                 "intensity_file", "pue"};
 inline constexpr std::array<std::string_view, 3> kEnergyKeys = {"cpu_tdp_w", "rapl", "nvml"};
+inline constexpr std::array<std::string_view, 2> kRetentionKeys = {"keep_best", "logs_ttl"};
 inline constexpr std::array<std::string_view, 8> kSearchKeys = {
     "sampler",        "seed",          "multivariate", "n_startup_trials",
     "output_warping", "input_warping", "warm_start",   "space"};
@@ -37,8 +38,8 @@ inline constexpr std::array<std::string_view, 12> kTrialKeys = {
     "log_max_bytes", "max_energy_kwh"};
 
 // Fails on the first top-level entry, in file order, that is not one of [study],
-// [budget], [search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], [energy] (naming the
-// closest), or that has the wrong shape.
+// [budget], [search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], [energy],
+// [retention] (naming the closest), or that has the wrong shape.
 Status check_sections(const toml::table& root, const std::string& path);
 
 // TOML text parsed, or a "PATH:LINE:COL: syntax error: ..." error.
@@ -64,6 +65,9 @@ Status parse_pruner_section(const toml::table& root, const std::string& path, St
 Status parse_rules_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_carbon_section(const toml::table& root, const std::string& path, StudySpec& spec);
 Status parse_energy_section(const toml::table& root, const std::string& path, StudySpec& spec);
+// [retention] (config/retention_section.cpp): what gc keeps; absent: spec.retention unset.
+Status parse_retention_section(const toml::table& root, const std::string& path,
+                               StudySpec& spec);
 // [data] and [trainer] (config/data_section.cpp): what built-in trainers learn from, and
 // their fixed options (any names: the trainer checks them, StudySpec::locations places
 // its errors).

@@ -166,6 +166,14 @@ StudySpec spec_from_json(const json& j) {
     spec.energy.rapl = e.at("rapl").get<bool>();
     spec.energy.nvml = e.at("nvml").get<bool>();
   }
+  // Absent from specs stored before [retention] existed; null: the file had none.
+  if (j.contains("retention") && !j.at("retention").is_null()) {
+    const json& r = j.at("retention");
+    RetentionSpec retention;
+    retention.keep_best = r.at("keep_best").get<int64_t>();
+    read_optional(r, "logs_ttl_s", retention.logs_ttl_s);
+    spec.retention = retention;
+  }
   // Absent from specs stored before [data] and [trainer] existed.
   if (j.contains("data") && !j.at("data").is_null()) spec.data = data_from_json(j.at("data"));
   if (j.contains("trainer")) spec.trainer_options = j.at("trainer");
@@ -215,6 +223,9 @@ nlohmann::json StudySpec::to_json() const {
           {"energy", {{"cpu_tdp_w", or_null(energy.cpu_tdp_w)},
                       {"rapl", energy.rapl},
                       {"nvml", energy.nvml}}},
+          {"retention", retention ? json{{"keep_best", retention->keep_best},
+                                         {"logs_ttl_s", or_null(retention->logs_ttl_s)}}
+                                  : json(nullptr)},
           {"data", data ? data_json(*data) : json(nullptr)},
           {"trainer", trainer_options},
           {"path", path}};

@@ -16,24 +16,26 @@
 namespace greentune {
 namespace {
 
-constexpr std::array<std::string_view, 10> kSections = {
-    "study", "budget", "search", "trial", "data", "trainer", "pruner", "rules", "carbon", "energy"};
+constexpr std::array<std::string_view, 11> kSections = {
+    "study",  "budget", "search", "trial",  "data",     "trainer",
+    "pruner", "rules",  "carbon", "energy", "retention"};
 
 constexpr std::string_view kAcceptedSections =
     "[study], [budget], [search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], "
-    "[energy]";
+    "[energy], [retention]";
 
 struct SectionKeys {
   std::string_view section;
   std::span<const std::string_view> keys;
 };
-constexpr std::array<SectionKeys, 7> kSectionKeys = {{{"study", kStudyKeys},
+constexpr std::array<SectionKeys, 8> kSectionKeys = {{{"study", kStudyKeys},
                                                       {"budget", kBudgetKeys},
                                                       {"search", kSearchKeys},
                                                       {"trial", kTrialKeys},
                                                       {"data", kDataKeys},
                                                       {"carbon", kCarbonKeys},
-                                                      {"energy", kEnergyKeys}}};
+                                                      {"energy", kEnergyKeys},
+                                                      {"retention", kRetentionKeys}}};
 
 bool contains(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -94,6 +96,7 @@ Result<StudySpec> parse_study_document(const toml::table& root, const std::strin
   if (status) status = parse_rules_section(root, path, spec);
   if (status) status = parse_carbon_section(root, path, spec);
   if (status) status = parse_energy_section(root, path, spec);
+  if (status) status = parse_retention_section(root, path, spec);
   if (status) status = parse_data_section(root, path, spec);
   if (status) status = parse_trainer_section(root, path, spec);
   if (!status) return tl::unexpected(status.error());

@@ -67,7 +67,8 @@ TEST(StudyFileErrors, UnknownSection) {
             "study.toml:8:1: [bugdet]: unknown section; did you mean [budget]?");
   EXPECT_EQ(error_after_minimal("[whatever]\n"),
             "study.toml:8:1: [whatever]: unknown section; accepted: [study], [budget], "
-            "[search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], [energy]");
+            "[search], [trial], [data], [trainer], [pruner], [[rules]], [carbon], [energy], "
+            "[retention]");
   EXPECT_EQ(error_after_minimal("[[rule]]\nkind = \"overfit\"\n"),
             "study.toml:8:1: [[rule]]: unknown section; did you mean [[rules]]?");
 }

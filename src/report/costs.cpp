@@ -26,16 +26,22 @@ struct Costs {
   double gpu_s = 0.0;  // wall time of trials that spent GPU energy
 };
 
+}  // namespace
+
 int64_t bytes_under(const std::string& path) {
   std::error_code ec;
   if (fs::is_regular_file(path, ec)) return static_cast<int64_t>(fs::file_size(path, ec));
   int64_t total = 0;
   if (!fs::is_directory(path, ec)) return 0;
+  // Links inside are not followed (the iterator's default for directories): what they
+  // point to is not under `path`.
   for (const auto& e : fs::recursive_directory_iterator(path, ec)) {
-    if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
+    if (!e.is_symlink(ec) && e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
   }
   return total;
 }
+
+namespace {
 
 void add_trial_costs(const StudyData& data, const Trial& t, const CarbonIntensity* carbon,
                      Costs& costs) {

@@ -8,41 +8,35 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <map>
 #include <set>
+#include <sstream>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+
+#include "energy/cpu_model.hpp"
+#include "system/machine.hpp"
 
 namespace greentune {
 namespace {
 
 constexpr double kJoulesPerKwh = 3.6e6;
 
-// CodeCarbon 2.x's columns, in its order, that greentune can fill, then greentune's own.
-constexpr std::array<std::string_view, 27> kColumns = {
-    "timestamp",      "project_name",   "run_id",          "duration",
-    "emissions",      "emissions_rate", "cpu_power",       "gpu_power",
-    "ram_power",      "cpu_energy",     "gpu_energy",      "ram_energy",
-    "energy_consumed", "country_name",  "country_iso_code", "region",
-    "cloud_provider", "cloud_region",   "os",              "cpu_count",
-    "tracking_mode",  "on_cloud",       "pue",             "trial",
-    "state",          "value",          "energy_sources"};
+// CodeCarbon 2.4.2's columns (output_methods/emissions_data.py, EmissionsData), in its
+// order, then greentune's own.
+constexpr std::array<std::string_view, 35> kColumns = {
+    "timestamp",        "project_name",   "run_id",        "duration",
+    "emissions",        "emissions_rate", "cpu_power",     "gpu_power",
+    "ram_power",        "cpu_energy",     "gpu_energy",    "ram_energy",
+    "energy_consumed",  "country_name",   "country_iso_code", "region",
+    "cloud_provider",   "cloud_region",   "os",            "python_version",
+    "codecarbon_version", "cpu_count",    "cpu_model",     "gpu_count",
+    "gpu_model",        "longitude",      "latitude",      "ram_total_size",
+    "tracking_mode",    "on_cloud",       "pue",           "trial",
+    "state",            "value",          "energy_sources"};
 
 std::string iso_utc(double unix_s) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_s)));
-}
-
-// A CSV field: quoted when it holds a comma, a quote or a line break.
-std::string field(std::string_view text) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 std::string number(double v) { return fmt::format("{:.9g}", v); }
@@ -84,7 +78,50 @@ std::string os_name() {
   return "Linux";
 }
 
+// This machine's CPU model name, as CodeCarbon's cpu_model column has it ("" when
+// /proc/cpuinfo has none, as on many ARM CPUs).
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::stringstream text;
+  text << in.rdbuf();
+  return energy::parse_cpuinfo(text.str()).model_name;
+}
+
+// This machine's memory in GiB, as CodeCarbon's ram_total_size has it.
+std::string ram_total_gib() {
+  auto bytes = system::machine_limits().memory_bytes;
+  return bytes ? number(static_cast<double>(*bytes) / (1024.0 * 1024.0 * 1024.0)) : "";
+}
+
 }  // namespace
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+TrialJoules trial_joules(const std::vector<EnergyRecord>& records) {
+  TrialJoules j;
+  for (const auto& e : records) {
+    if (e.component == "cpu") j.cpu += e.joules;
+    if (e.component == "dram") j.dram += e.joules;
+    if (e.component == "gpu") j.gpu += e.joules;
+    j.sources.insert(fmt::format("{}:{}", e.component, e.source));
+  }
+  return j;
+}
+
+std::optional<double> trial_co2e_g(const std::optional<CarbonIntensity>& carbon,
+                                   const Trial& trial, double joules, double now) {
+  if (!carbon || !trial.started) return std::nullopt;
+  return carbon->co2e_g(joules, *trial.started, trial.finished.value_or(now));
+}
 
 std::string emissions_csv_header() {
   std::string out;
@@ -97,82 +134,94 @@ Result<std::string> emissions_csv_rows(Storage& storage, const StudyRecord& reco
                                        const std::optional<CarbonIntensity>& carbon, double now) {
   Place place = place_of(carbon);
   std::string os = os_name();
+  std::string cpu_model = cpu_model_name();
+  std::string ram_gib = ram_total_gib();
   long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   std::string out;
   for (const Trial& t : trials) {
     if (!t.started) continue;  // never ran: nothing spent
     auto energy = storage.trial_energy(t.id);
     if (!energy) return tl::unexpected(energy.error());
-    std::map<std::string, double> joules = {{"cpu", 0.0}, {"dram", 0.0}, {"gpu", 0.0}};
-    std::set<std::string> sources;
-    for (const auto& e : *energy) {
-      joules[e.component] += e.joules;
-      sources.insert(fmt::format("{}:{}", e.component, e.source));
-    }
+    const TrialJoules joules = trial_joules(*energy);
     double t0 = *t.started;
     double t1 = t.finished.value_or(now);
     double duration = std::max(0.0, t1 - t0);
-    double total_j = joules["cpu"] + joules["dram"] + joules["gpu"];
-    auto power = [&](const char* c) { return duration > 0 ? number(joules[c] / duration) : ""; };
+    double total_j = joules.total();
+    auto power = [&](double j) { return duration > 0 ? number(j / duration) : ""; };
     std::string emissions, rate, pue;
-    if (carbon) {
-      double kg = carbon->co2e_g(total_j, t0, t1) / 1000.0;
+    if (auto grams = trial_co2e_g(carbon, t, total_j, now)) {
+      double kg = *grams / 1000.0;
       emissions = number(kg);
       rate = duration > 0 ? number(kg / duration) : "";
       pue = number(carbon->pue());
     }
     std::string source_list;
-    for (const auto& s : sources) source_list += fmt::format("{}{}", source_list.empty() ? "" : " ", s);
+    for (const auto& s : joules.sources) {
+      source_list += fmt::format("{}{}", source_list.empty() ? "" : " ", s);
+    }
     std::vector<std::string> row = {
         iso_utc(t1),
-        field(record.name),
-        field(fmt::format("{}/trial-{}", record.name, t.number)),
+        csv_field(record.name),
+        csv_field(fmt::format("{}/trial-{}", record.name, t.number)),
         number(duration),
         emissions,
         rate,
-        power("cpu"),
-        power("gpu"),
-        power("dram"),
-        number(joules["cpu"] / kJoulesPerKwh),
-        number(joules["gpu"] / kJoulesPerKwh),
-        number(joules["dram"] / kJoulesPerKwh),
+        power(joules.cpu),
+        power(joules.gpu),
+        power(joules.dram),
+        number(joules.cpu / kJoulesPerKwh),
+        number(joules.gpu / kJoulesPerKwh),
+        number(joules.dram / kJoulesPerKwh),
         number(total_j / kJoulesPerKwh),
-        field(place.country_name),
-        field(place.country_iso),
-        field(place.region),
+        csv_field(place.country_name),
+        csv_field(place.country_iso),
+        csv_field(place.region),
         place.cloud_provider,
         place.cloud_region,
-        field(os),
+        csv_field(os),
+        "",  // python_version: no Python ran the tracking
+        std::string(kCodeCarbonVersion),
         cores > 0 ? fmt::format("{}", cores) : "",
+        csv_field(cpu_model),
+        "",  // gpu_count, gpu_model: NVML's figures are per trial process, not a count
+        "",
+        "",  // longitude, latitude: the region says where
+        "",
+        ram_gib,
         "process",
         place.on_cloud ? "Y" : "N",
         pue,
         fmt::format("{}", t.number),
         to_string(t.state),
         t.value ? number(*t.value) : "",
-        field(source_list)};
+        csv_field(source_list)};
     for (size_t i = 0; i < row.size(); ++i) out += fmt::format("{}{}", i ? "," : "", row[i]);
     out += '\n';
   }
   return out;
 }
 
-Status write_emissions_csv(const std::string& path, const std::string& content) {
+Status write_file_atomically(const std::string& path, const std::string& content,
+                             std::string_view flag) {
+  auto cannot = [&](int err) {
+    return make_error(ErrorCode::kIo,
+                      fmt::format("{}: cannot write \"{}\": {}", flag, path, std::strerror(err)));
+  };
   std::string tmp = fmt::format("{}.tmp{}", path, ::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    return make_error(ErrorCode::kIo, fmt::format("--emissions-csv: cannot write \"{}\": {}", path,
-                                                  std::strerror(errno)));
-  }
+  if (!f) return cannot(errno);
   bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
   ok = (std::fclose(f) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     std::remove(tmp.c_str());
-    return make_error(ErrorCode::kIo, fmt::format("--emissions-csv: cannot write \"{}\": {}", path,
-                                                  std::strerror(err)));
+    return cannot(err);
   }
   return {};
+}
+
+Status write_emissions_csv(const std::string& path, const std::string& content) {
+  return write_file_atomically(path, content, "--emissions-csv");
 }
 
 }  // namespace greentune
