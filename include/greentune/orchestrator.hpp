@@ -72,6 +72,9 @@ struct TuneOptions {
   std::optional<StagePlan> stages;
   // Called after each trial is stored (for progress output).  May be empty.
   std::function<void(const Trial&, const std::vector<Trial>&)> on_trial_finished;
+  // Called each time the loop waits for running trials (every poll_interval_s): for a
+  // progress display's clock.  May be empty; must be cheap.
+  std::function<void()> on_idle;
 };
 
 struct TuneResult {

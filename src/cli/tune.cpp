@@ -1,9 +1,13 @@
 // greentune tune STUDY.toml: run a study to completion.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string_view>
 #include <ctime>
 #include <utility>
 #include <vector>
@@ -20,10 +24,12 @@
 #include "greentune/orchestrator.hpp"
 #include "greentune/summary.hpp"
 #include "greentune/trainer.hpp"
+#include "report/progress.hpp"
 #include "sampling/grid_sampler.hpp"
 #include "study/judge.hpp"
 #include "study/open_study.hpp"
 #include "study/program_trials.hpp"
+#include "study/retention.hpp"
 #include "study/trainer_setup.hpp"
 
 namespace greentune::cli {
@@ -179,6 +185,24 @@ Result<Prepared> prepare(const TuneArgs& args, Result<StudySpec> spec) {
   return prepared;
 }
 
+// The status line is redrawn in place only on a terminal that understands it, and not
+// when the summary goes to stdout as JSON (stderr may still be a terminal then, but
+// whoever reads the JSON wants plain lines around it).
+LiveProgressOptions progress_options(const TuneArgs& args,
+                                     std::function<double(double, double, double)> co2e_g) {
+  LiveProgressOptions o;
+  const char* term = std::getenv("TERM");
+  o.terminal = !args.quiet && !args.common.json && isatty(STDERR_FILENO) != 0 &&
+               !(term && std::string_view(term) == "dumb");
+  o.plain_every_s = args.progress_every_s;
+  o.co2e_g = std::move(co2e_g);
+  winsize ws{};
+  if (o.terminal && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) {
+    o.width = ws.ws_col;
+  }
+  return o;
+}
+
 }  // namespace
 
 int tune_study(const TuneArgs& args, Result<StudySpec> spec_or_error) {
@@ -225,15 +249,19 @@ int tune_study(const TuneArgs& args, Result<StudySpec> spec_or_error) {
     const CarbonIntensity& carbon = *prepared->carbon;
     options.co2e_g = [&carbon](double j, double t0, double t1) { return carbon.co2e_g(j, t0, t1); };
   }
+  LiveProgress progress(**storage, study->study.record(), spec.completion, *trials,
+                        progress_options(args, options.co2e_g));
+  options.on_trial_finished = [&](const Trial& t, const std::vector<Trial>& all) {
+    progress.trial_finished(t, all);
+    if (!args.quiet) progress.line(trial_progress_line(study->study.record(), t, all));
+  };
   if (!args.quiet) {
-    options.on_trial_finished = [&](const Trial& t, const std::vector<Trial>& all) {
-      fmt::print(stderr, "{}\n", trial_progress_line(study->study.record(), t, all));
-    };
-    options.on_verdict = [](const Trial& t, const Verdict& v) {
-      fmt::print(stderr, "trial {}: {} {}: {}\n", t.number, v.stop ? "stopped by" : "warning from",
-                 v.source, v.message);
+    options.on_verdict = [&](const Trial& t, const Verdict& v) {
+      progress.line(fmt::format("trial {}: {} {}: {}", t.number,
+                                v.stop ? "stopped by" : "warning from", v.source, v.message));
     };
   }
+  options.on_idle = [&] { progress.tick(); };
   if (prepared->trainer) {
     InProcessOptions in_process{spec.name, args.runs_dir};
     prepared->executor =
@@ -243,6 +271,7 @@ int tune_study(const TuneArgs& args, Result<StudySpec> spec_or_error) {
             : make_in_process_executor(*prepared->trainer, study->study.space(), in_process);
   }
   auto result = run_study(study->study, *prepared->executor, options);
+  progress.finish();
   if (!result) return fail(result.error());
   if (auto ok = study->study.refresh(); !ok) return fail(ok.error());
   auto final_trials = study->study.trials();
@@ -253,6 +282,10 @@ int tune_study(const TuneArgs& args, Result<StudySpec> spec_or_error) {
     return 1;
   }
   fmt::print(stderr, "study ended: {} ({})\n", result->reason->criterion, result->reason->detail);
+  // [retention]: the files of trials not among the best go now (study/retention.cpp).
+  auto retained = retain_after_study(**storage, study->study.record(), *final_trials, spec);
+  if (!retained) fmt::print(stderr, "warning: retention: {}\n", retained.error().message);
+  if (retained && *retained) fmt::print(stderr, "{}\n", **retained);
   return print_summary(args, **storage, study->study.record(), *final_trials);
 }
 
@@ -262,7 +295,12 @@ Runner setup_tune(CLI::App& sub) {
   auto args = std::make_shared<TuneArgs>();
   sub.add_option("STUDY.toml", args->file, "the study file")->required();
   sub.add_option("--study", args->study, "study name (default: [study] name of the file)");
-  sub.add_flag("--quiet,-q", args->quiet, "no progress line per trial");
+  sub.add_flag("--quiet,-q", args->quiet,
+               "no line per trial and no status bar: plain progress lines only");
+  sub.add_option("--progress-every", args->progress_every_s,
+                 "seconds between plain progress lines when stderr is not a terminal "
+                 "(default 10)")
+      ->check(CLI::NonNegativeNumber);
   sub.add_option("--start-below", args->start_below,
                  "carbon-aware start: wait until the [carbon] intensity_file forecast is below "
                  "this many gCO2e/kWh")

@@ -17,6 +17,7 @@ struct TuneArgs {
   std::string study;
   std::string runs_dir = "greentune-runs";
   bool quiet = false;
+  double progress_every_s = 10.0;  // plain progress lines at most this often
   std::optional<double> start_below;  // gCO2e/kWh: wait until the forecast is below it
   std::string max_wait = "24h";       // ... for at most this long
   // When set, the summary goes here instead of to stdout.

@@ -449,6 +449,7 @@ Result<TuneResult> Loop::run() {
     if (auto ok = poll_running(); !ok) return tl::unexpected(ok.error());
     if (interrupted_ || ending_) {
       if (!slots_.empty()) {
+        if (options_.on_idle) options_.on_idle();
         clock_.sleep(options_.poll_interval_s);
         continue;
       }
@@ -465,6 +466,7 @@ Result<TuneResult> Loop::run() {
       if (auto ok = start_one(); !ok) return tl::unexpected(ok.error());
       continue;
     }
+    if (options_.on_idle) options_.on_idle();
     clock_.sleep(options_.poll_interval_s);
   }
 }
