@@ -40,6 +40,8 @@ Runner setup_regions(CLI::App& sub);
 Runner setup_rules(CLI::App& sub);
 Runner setup_make_data(CLI::App& sub);
 Runner setup_ladder(CLI::App& sub);
+Runner setup_gc(CLI::App& sub);
+Runner setup_dashboard(CLI::App& sub);
 
 // Adds --storage and --json to a subcommand.
 void add_common_options(CLI::App& sub, CommonOptions& options);
