@@ -1,5 +1,6 @@
 # greentune: the two set-up commands of the README are `make quickstart` and `make test`.
 #   make deps        install the Debian 12 packages greentune builds with (idempotent; root)
+#   make test-deps   deps + what only the tests need (Chromium, wrk)
 #   make build       configure and build into build/
 #   make quickstart  deps + build + run examples/quickstart.toml on the SQLite default
 #   make test        deps + a -Werror, clang-tidy checked build + the whole test suite
@@ -11,14 +12,26 @@ DEBIAN_PACKAGES := cmake ninja-build g++ make pkg-config python3 \
   libeigen3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
   libsqlite3-dev sqlite3 libboost-dev libexpected-dev \
   libgtest-dev libgmock-dev libbenchmark-dev clang-tidy time liblbfgspp-dev \
-  libxgboost-dev liblinear-dev libtorch-dev python3-sklearn python3-pandas
+  libxgboost-dev liblinear-dev libtorch-dev python3-sklearn python3-pandas \
+  libcpp-httplib-dev
+# The report's charts (ECharts) come from npm at build time: Debian's nodejs and npm,
+# unless a Node.js with npm is there already (its npm is not a Debian package).
+NODE_PACKAGES := $(shell command -v npm >/dev/null 2>&1 || echo nodejs npm)
+# Only the tests need these: the page tests drive Chromium, the load test runs wrk.
+TEST_PACKAGES := chromium wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build quickstart test bench format clean
+.PHONY: deps test-deps install-packages build quickstart test bench format clean
 
 deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEBIAN_PACKAGES) $(NODE_PACKAGES)"
+
+test-deps: deps
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
+
+install-packages:
+	@missing=$$(for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -36,7 +49,7 @@ quickstart: build
 	$(BUILD)/greentune tune examples/quickstart.toml --storage sqlite:///quickstart.db
 	$(BUILD)/greentune trials --study quickstart --storage sqlite:///quickstart.db
 
-test: deps
+test: test-deps
 	cmake -S . -B $(BUILD)-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DGREENTUNE_WERROR=ON -DGREENTUNE_CLANG_TIDY=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-test -j $(JOBS)

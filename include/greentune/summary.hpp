@@ -105,6 +105,10 @@ nlohmann::json summary_with_costs(const StudyData& data);
 // (by the artifact's name; paths that are gone or empty do not count).
 nlohmann::json storage_footprint_json(const StudyData& data);
 
+// The bytes of the file at `path`, or of the regular files under the directory at `path`
+// (links inside are not followed); 0 for what is gone.  For the footprint and for gc.
+int64_t bytes_under(const std::string& path);
+
 // The cost lines of the text summary, from summary_with_costs' JSON.
 std::string costs_text(const nlohmann::json& summary);
 
