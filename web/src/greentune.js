@@ -12,9 +12,14 @@
 //                                                        /studies/NAME (?token= kept)
 //
 // token: null, or a string sent as "Authorization: Bearer TOKEN" on every request.
-// window.greentuneCharts maps each chart's id to its ECharts instance and
+// window.greentuneCharts maps each drawn chart's id to its ECharts instance,
 // window.greentuneView is the view last drawn and window.greentuneDrawMs how long drawing
 // it took (for the page tests and benchmarks, web/test/page_check.mjs).
+//
+// A chart is drawn once it comes near the screen (IntersectionObserver): the charts on the
+// first screen are drawn at once and the others as the page scrolls to them, each with
+// the latest view, so a page is usable as soon as what is on screen is drawn (ECharts'
+// setup costs about a tenth of a second per chart on a small machine, whatever the data).
 //
 // Security contract: every piece of user text (study, parameter and metric names,
 // categorical values, stop reasons, rule messages) reaches the page only as text: DOM
@@ -25,6 +30,22 @@
   const cfg = window.GREENTUNE || {};
   const charts = {};
   window.greentuneCharts = charts;
+  const pending = {};       // chart id -> {box, option}: not near the screen yet
+  const onScreen = new Set();  // chart ids that have come near the screen once
+  const setChart = (id, box, option) => {
+    if (!charts[id]) { box.replaceChildren(); box.classList.remove('nodata'); charts[id] = echarts.init(box); }
+    charts[id].setOption(option, { replaceMerge: ['series'] });
+  };
+  const observer = typeof IntersectionObserver === 'function' ? new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      const id = e.target.dataset.chart;
+      onScreen.add(id);
+      observer.unobserve(e.target);
+      const p = pending[id];
+      if (p) { delete pending[id]; setChart(id, p.box, p.option); }
+    }
+  }, { rootMargin: '200px' }) : null;
   const esc = (s) => echarts.format.encodeHTML(String(s));
   const POLL_MS = 2000;
   const PAGE = 50;
@@ -333,6 +354,8 @@
     for (const ch of CHARTS) {
       page.notes[ch.id] = el('p', { class: 'note' });
       page.charts[ch.id] = el('div', { class: 'chart', id: `chart-${ch.id}` });
+      page.charts[ch.id].dataset.chart = ch.id;
+      if (observer) observer.observe(page.charts[ch.id]);
       grid.append(el('section', { id: `section-${ch.id}` }, el('h2', { text: ch.title }), page.notes[ch.id], page.charts[ch.id]));
     }
     for (const [id, title] of [['rules', 'Rules and pruners fired'], ['advice', 'Savings, right-sizing and storage'], ['trials', 'Trials']]) {
@@ -359,14 +382,15 @@
       const option = ch.option(view, rows);
       const box = page.charts[ch.id];
       if (!option) {
+        delete pending[ch.id];
         if (charts[ch.id]) { charts[ch.id].dispose(); delete charts[ch.id]; }
         box.replaceChildren(el('p', { class: 'empty', text: (ch.empty && ch.empty(view)) || 'Nothing to draw yet.' }));
         box.classList.add('nodata');
         continue;
       }
-      if (!charts[ch.id]) { box.replaceChildren(); box.classList.remove('nodata'); charts[ch.id] = echarts.init(box); }
       option.animation = rows.count <= FEW;
-      charts[ch.id].setOption(option, { replaceMerge: ['series'] });
+      if (observer && !onScreen.has(ch.id)) pending[ch.id] = { box, option };
+      else setChart(ch.id, box, option);
     }
     page.extra.rules.replaceChildren(...rulesSection(view));
     page.extra.advice.replaceChildren(...adviceSection(view));
