@@ -55,7 +55,12 @@ TEST_F(ProgressE2eTest, PlainLinesOnAPipeShowBudgetBestEnergyAndEta) {
   EXPECT_EQ(r.err.find('\r'), std::string::npos);
   EXPECT_EQ(r.err.find('\x1b'), std::string::npos);
   for (int n = 1; n <= 6; ++n) {
-    EXPECT_NE(r.err.find(fmt::format("progress {}/6 trials", n)), std::string::npos) << r.err;
+    // Each trial's line, then the progress that counts it.
+    EXPECT_NE(r.err.find(fmt::format("\nprogress {}/6 trials", n)), std::string::npos) << r.err;
+    const size_t line = r.err.find(fmt::format("trial {:>4}  complete", n - 1));
+    ASSERT_NE(line, std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(fmt::format("progress {}/6 trials", n)),
+              r.err.find('\n', line) + 1) << r.err;
   }
   EXPECT_NE(r.err.find("/ target 0 ·"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(" kWh · "), std::string::npos) << r.err;
@@ -83,8 +88,8 @@ TEST_F(ProgressE2eTest, ATerminalGetsOneStatusLineRedrawnInPlace) {
   const std::string& screen = r.out;  // the terminal's bytes
   EXPECT_NE(screen.find("\r\x1b[2K["), std::string::npos) << screen;  // the bar, in place
   EXPECT_NE(screen.find("trials"), std::string::npos) << screen;
-  // Trial lines are printed on a cleared line, above the status line.
-  EXPECT_NE(screen.find("\r\x1b[2Ktrial    0"), std::string::npos) << screen;
+  // Trial lines are printed on the cleared status line, which is drawn again below them.
+  EXPECT_NE(screen.find("\r\x1b[2Ktrial    1"), std::string::npos) << screen;
   // The last thing drawn is the final plain line, not a half status line.
   EXPECT_NE(screen.find("\x1b[2Kprogress 5/5 trials"), std::string::npos) << screen;
 }

@@ -252,8 +252,8 @@ int tune_study(const TuneArgs& args, Result<StudySpec> spec_or_error) {
   LiveProgress progress(**storage, study->study.record(), spec.completion, *trials,
                         progress_options(args, options.co2e_g));
   options.on_trial_finished = [&](const Trial& t, const std::vector<Trial>& all) {
-    progress.trial_finished(t, all);
-    if (!args.quiet) progress.line(trial_progress_line(study->study.record(), t, all));
+    progress.trial_finished(t, all,
+                            args.quiet ? "" : trial_progress_line(study->study.record(), t, all));
   };
   if (!args.quiet) {
     options.on_verdict = [&](const Trial& t, const Verdict& v) {

@@ -196,10 +196,19 @@ void LiveProgress::line(const std::string& text) {
   draw(true);
 }
 
-void LiveProgress::trial_finished(const Trial& trial, const std::vector<Trial>& all) {
+void LiveProgress::trial_finished(const Trial& trial, const std::vector<Trial>& all,
+                                  const std::string& text) {
   add_energy(trial);
   update(all);
   refresh_savings(all, false);
+  if (!text.empty()) {
+    clear_status();
+    fmt::print(options_.out, "{}\n", text);
+    if (options_.terminal) {
+      draw(true);  // the status line again, with the figures that include this trial
+      return;
+    }
+  }
   draw(false);
 }
 

@@ -86,8 +86,10 @@ class LiveProgress {
 
   // A line that belongs above the status line (a finished trial, a verdict).
   void line(const std::string& text);
-  // A trial was stored as finished; `all` are the study's trials now.
-  void trial_finished(const Trial& trial, const std::vector<Trial>& all);
+  // A trial was stored as finished; `all` are the study's trials now.  `text` (may be
+  // empty) is its line, printed above the status line or before the plain progress line.
+  void trial_finished(const Trial& trial, const std::vector<Trial>& all,
+                      const std::string& text = "");
   // Called while the orchestrator waits: redraws the clock and the ETA on a terminal.
   void tick();
   // The study ended (or was interrupted): the last figures as a plain line, the status

@@ -138,21 +138,26 @@ TEST_F(LiveProgressTest, TerminalRedrawsOneLineInPlace) {
   LiveProgress p(*storage_, study_, budget_, all(), options(out.file, true));
   now_ = 10;
   Trial t = finished(TrialState::kComplete, 0.5, 3.6e6 * 0.001);
-  p.trial_finished(t, all());  // as tune does: the figures first, then the trial's line
-  p.line("trial 0 complete");
-  const std::string text = out.text();
+  p.trial_finished(t, all(), "trial 0 complete");
+  std::string text = out.text();
   // Each draw starts with carriage return + erase line and ends without a newline; the
   // trial line is printed on a cleared line, then the status line is drawn again.
-  EXPECT_NE(text.find("\r\x1b[2Ktrial 0 complete\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("trial 0 complete\n\r\x1b[2K[#####"), std::string::npos) << text;
+  now_ = 11;
+  Trial second = finished(TrialState::kComplete, 0.7, 3.6e6 * 0.001);
+  p.trial_finished(second, all(), "trial 1 complete");
+  text = out.text();
+  EXPECT_NE(text.find("\r\x1b[2Ktrial 1 complete\n\r\x1b[2K[##########"), std::string::npos)
+      << text;
   EXPECT_EQ(text.back() != '\n', true);
   const std::string last = text.substr(text.rfind("\r\x1b[2K") + 5);
-  EXPECT_NE(last.find("[#####...............]  25% 1/4 trials"), std::string::npos) << last;
-  EXPECT_NE(last.find("0.001 kWh"), std::string::npos) << last;
-  EXPECT_NE(last.find("0.3 gCO2e"), std::string::npos) << last;
-  EXPECT_NE(last.find("ETA 30s"), std::string::npos) << last;  // 3 more at 10 s each
+  EXPECT_NE(last.find("[##########..........]  50% 2/4 trials"), std::string::npos) << last;
+  EXPECT_NE(last.find("0.002 kWh"), std::string::npos) << last;
+  EXPECT_NE(last.find("0.6 gCO2e"), std::string::npos) << last;
+  EXPECT_NE(last.find("ETA 11s"), std::string::npos) << last;  // 2 more at 5.5 s each
   p.finish();
   const std::string end = out.text();
-  EXPECT_NE(end.rfind("\r\x1b[2Kprogress 1/4 trials"), std::string::npos) << end;
+  EXPECT_NE(end.rfind("\r\x1b[2Kprogress 2/4 trials"), std::string::npos) << end;
   EXPECT_EQ(end.back(), '\n');
 }
 
@@ -165,13 +170,15 @@ TEST_F(LiveProgressTest, PlainLinesAreThrottledAndCountEarlierSessions) {
   EXPECT_DOUBLE_EQ(p.figures().kwh, 0.002);
   now_ = 1;
   Trial first = finished(TrialState::kComplete, 0.4, 3.6e6 * 0.001);
-  p.trial_finished(first, all());
+  p.trial_finished(first, all(), "trial 1 complete");
   now_ = 5;  // within 10 s of the last line: nothing
   Trial second = finished(TrialState::kPruned, 0.8, 3.6e6 * 0.001);
   p.trial_finished(second, all());
   p.tick();
   std::string text = out.text();
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  // The trial's line first, then the progress that counts it.
+  EXPECT_EQ(text.rfind("trial 1 complete\nprogress 2/4 trials", 0), 0U) << text;
   EXPECT_EQ(text.find('\r'), std::string::npos);
   EXPECT_EQ(text.find("\x1b"), std::string::npos);
   EXPECT_NE(text.find("progress 2/4 trials · best 0.4 · 0.003 kWh"), std::string::npos) << text;
