@@ -226,11 +226,13 @@ TEST_F(EnergyCliTest, EmissionsCsvHasCodeCarbonColumnsPerTrial) {
   EXPECT_GT(kwh_sum, 0.0);
 }
 
-TEST_F(EnergyCliTest, EmissionsCsvToAnUnwritablePlaceFails) {
+// A folder that does not exist is a usage error (exit 2), as for every export; a write
+// that fails in an existing folder is a runtime failure (exit 1).
+TEST_F(EnergyCliTest, EmissionsCsvToAMissingFolderIsAUsageError) {
   auto file = write("s.toml", branin_study("csv2", 1, ""));
   ASSERT_EQ(gt({"tune", file, "--quiet"}).exit_code, 0);
   auto r = gt({"report", "--study", "csv2", "--emissions-csv", dir_.file("no/such/dir/e.csv")});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("cannot write"), std::string::npos) << r.err;
 }
 

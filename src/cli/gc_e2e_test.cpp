@@ -315,9 +315,16 @@ pue = 1.0
     EXPECT_EQ(row[13].back(), 'Z');
   }
   EXPECT_EQ(failed, 2);
+  // A path no file can go to is a usage error, as for report --html, found before the
+  // study is read.
   auto bad = gt({"trials", "--study", "modes", "--csv", dir_.file("no/such/dir/t.csv")});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--csv: cannot write"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("no folder"), std::string::npos) << bad.err;
+  auto folder = gt({"report", "--study", "modes", "--emissions-csv", dir_.path().string()});
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_NE(folder.err.find("--emissions-csv: "), std::string::npos) << folder.err;
+  EXPECT_NE(folder.err.find("is a directory"), std::string::npos) << folder.err;
 }
 
 }  // namespace

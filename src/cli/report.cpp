@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -24,25 +23,6 @@ struct ReportArgs : StudyArgs {
   std::string html;
 };
 
-// A path the page cannot go to is a usage error, found before the study is read: an
-// existing directory, or a folder that does not exist.
-Status check_output_path(const std::string& path, std::string_view flag) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path p(path);
-  if (path.empty() || fs::is_directory(p, ec) || !p.has_filename()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: \"{}\" is a directory, not a file name", flag, path));
-  }
-  const fs::path folder = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  if (!fs::is_directory(folder, ec)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: cannot write \"{}\": no folder \"{}\"", flag, path,
-                                  folder.string()));
-  }
-  return {};
-}
-
 // --html: the view of the study (every trial read once) as one HTML file.
 int write_html_report(Storage& storage, const Study& study, const std::vector<Trial>& trials,
                       const std::string& path) {
@@ -56,7 +36,12 @@ int write_html_report(Storage& storage, const Study& study, const std::vector<Tr
 
 int run_report(const ReportArgs& args) {
   if (!args.html.empty()) {
-    if (auto ok = check_output_path(args.html, "--html"); !ok) return fail(ok.error());
+    if (auto ok = check_output_file(args.html, "--html"); !ok) return fail(ok.error());
+  }
+  if (!args.emissions_csv.empty()) {
+    if (auto ok = check_output_file(args.emissions_csv, "--emissions-csv"); !ok) {
+      return fail(ok.error());
+    }
   }
   return with_study(args, [&](Storage& storage, const Study& study,
                               const std::vector<Trial>& trials) {

@@ -70,6 +70,9 @@ int write_trials_csv(Storage& storage, const Study& study, const std::vector<Tri
 }
 
 int run_trials(const TrialsArgs& args) {
+  if (!args.csv.empty()) {
+    if (auto ok = check_output_file(args.csv, "--csv"); !ok) return fail(ok.error());
+  }
   return with_study(args, [&](Storage& storage, const Study& study,
                               const std::vector<Trial>& trials) {
     if (!args.csv.empty()) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -199,6 +200,23 @@ Result<std::string> emissions_csv_rows(Storage& storage, const StudyRecord& reco
     out += '\n';
   }
   return out;
+}
+
+Status check_output_file(const std::string& path, std::string_view flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (path.empty() || fs::is_directory(p, ec) || !p.has_filename()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: \"{}\" is a directory, not a file name", flag, path));
+  }
+  const fs::path folder = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (!fs::is_directory(folder, ec)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: cannot write \"{}\": no folder \"{}\"", flag, path,
+                                  folder.string()));
+  }
+  return {};
 }
 
 Status write_file_atomically(const std::string& path, const std::string& content,

@@ -44,6 +44,10 @@ Status write_emissions_csv(const std::string& path, const std::string& content);
 // it holds a comma, a quote or a line break.
 std::string csv_field(std::string_view text);
 
+// A path an export cannot go to is a usage error (kInvalidArgument), found before the study
+// is read: an existing directory, or a folder that does not exist.
+Status check_output_file(const std::string& path, std::string_view flag);
+
 // `content` written to `path` through a temporary file beside it renamed over it.
 // kIo `FLAG: cannot write "PATH": why` when it cannot be.
 Status write_file_atomically(const std::string& path, const std::string& content,
