@@ -122,7 +122,7 @@ LiveProgress::LiveProgress(Storage& storage, StudyRecord study, CompletionSpec b
                            const std::vector<Trial>& trials, LiveProgressOptions options)
     : storage_(storage),
       study_(std::move(study)),
-      budget_(std::move(budget)),
+      budget_(budget),
       options_(std::move(options)) {
   figures_.direction = study_.direction;
   figures_.max_trials = budget_.max_trials;
