@@ -235,7 +235,8 @@ std::string browser_ms(const std::string& url, int trials, const std::string& ou
     fmt::print(stderr, "bench: page_check failed ({}):\n{}{}\n", r.exit_code, r.out, r.err);
     return "failed";
   }
-  // page_check's load_ms: from navigation until every chart is drawn with all trials.
+  // page_check's load_ms: from navigation until the charts of the first screen are drawn with
+  // all trials counted (the others are drawn as the page scrolls to them).
   auto summary = nlohmann::json::parse(r.out, nullptr, false);
   if (!summary.is_object() || !summary.value("load_ms", nlohmann::json()).is_number()) {
     return "no load_ms";
@@ -305,7 +306,7 @@ int table(int big, int small) {
     }
   }
   fmt::print(
-      "\nChromium, from navigation until every chart is drawn with all trials "
+      "\nChromium, from navigation until the first screen's charts are drawn with all trials "
       "(page_check.mjs load_ms):\n");
   for (const auto& line : browser) fmt::print("  {}\n", line);
   return 0;
