@@ -296,7 +296,10 @@ TEST_F(ProcessExecutorTest, StudyStopsAtItsEnergyBudget) {
   t.metric = "loss";
   t.poll_interval_s = 0.01;
   t.completion.max_trials = 50;
-  t.completion.max_energy_kwh = 60.0 / 3.6e6;  // 60 J: two or three trials at ~30 J each
+  // 150 J: a trial draws 100 W over its wall time, at least 0.3 s (30 J) each, so the budget
+  // ends the study after two to five trials; one trial alone would have to take 1.5 s, which
+  // it does not even on a loaded CI machine (0.6 s seen there with a 60 J budget).
+  t.completion.max_energy_kwh = 150.0 / 3.6e6;
   t.co2e_g = [](double j, double, double) { return j / 3.6e6 * 100.0; };
   auto r = run_study(*study_, **executor, t);
   ASSERT_TRUE(r) << r.error().message;
