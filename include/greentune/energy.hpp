@@ -133,6 +133,22 @@ struct TrialGpuUsage {
 };
 TrialGpuUsage gpu_usage_of(const EnergyReading& reading, const TrialUsage& trial);
 
+// The id under which greentune's own process (the orchestrator: sampler, storage, judges,
+// output pumps) is accounted beside the trials, with its own CPU seconds (RUSAGE_SELF
+// less what in-process trials used).
+inline constexpr int64_t kGreentuneUsageId = -1;
+
+// A run's readings, split so that every joule read is counted once:
+// machine_j == trials_j + greentune_j + other_j (up to rounding).
+struct EnergyTotals {
+  // cpu + dram + gpus as the meter read them between its first and last reading, plus
+  // the modelled DRAM charged where there is no DRAM counter.
+  double machine_j = 0.0;
+  double trials_j = 0.0;     // charged to trials (ended ones included)
+  double greentune_j = 0.0;  // charged to greentune's own process
+  double other_j = 0.0;      // nobody's: idle CPUs and GPUs, other programs
+};
+
 // Energy nobody running was charged for: other programs, idle CPUs and GPUs.
 struct UnattributedEnergy {
   double cpu_j = 0.0;
@@ -161,6 +177,8 @@ class EnergyAccountant {
   std::vector<EnergyRecord> energy_of(int64_t trial_id) const;
   void forget(int64_t trial_id);
   const UnattributedEnergy& unattributed() const { return unattributed_; }
+  // Everything read so far, split (see EnergyTotals).
+  EnergyTotals totals() const;
 
  private:
   struct Account {
@@ -168,12 +186,18 @@ class EnergyAccountant {
     std::optional<ComponentEnergy> cpu, dram, gpu;  // set once charged
   };
   void charge_cpu_dram(const EnergyReading& now, const std::vector<TrialUsage>& running);
+  // Adds joules to one of `id`'s components (and to the run's totals).
+  void charge(int64_t id, std::optional<ComponentEnergy> Account::*component, double joules,
+              EnergySource source);
   void charge_gpus(const EnergyReading& now, const std::vector<TrialUsage>& running);
 
   double dram_w_per_gb_;
   std::optional<EnergyReading> previous_;
   std::map<int64_t, Account> accounts_;
   UnattributedEnergy unattributed_;
+  double machine_j_ = 0.0;
+  double trials_j_ = 0.0;
+  double greentune_j_ = 0.0;
 };
 
 }  // namespace greentune

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "greentune/energy.hpp"
 #include "greentune/result.hpp"
 #include "greentune/trainer.hpp"
 #include "greentune/trial.hpp"
@@ -58,6 +59,10 @@ class Executor {
   // keeps running and would write to the same checkpoint).  Returns how many processes
   // it stopped.
   virtual int clean_up_stale(const Trial& /*trial*/) { return 0; }
+  // What the executor's meter read over this run, split between the trials, greentune's
+  // own process and nobody (idle, other programs): every joule once.  nullopt without a
+  // meter, or before its first reading.
+  virtual std::optional<EnergyTotals> energy_totals() const { return std::nullopt; }
 };
 
 // Where an in-process trainer keeps its checkpoints: RUNS_DIR/STUDY/trial-N/checkpoint/
@@ -71,7 +76,6 @@ struct InProcessOptions {
 std::unique_ptr<Executor> make_in_process_executor(Trainer& trainer, const SearchSpace& space,
                                                    InProcessOptions options = {});
 
-class EnergyMeter;  // energy.hpp
 
 // The same, metered: each trial is charged the energy of the CPU time this process spent
 // running it (its share of the machine's, as for programs).  `meter` outlives the executor.

@@ -173,6 +173,46 @@ cpu_tdp_w = 100
   EXPECT_LT(kwh, 5e-6 * 4);  // stopped soon after the budget, not a minute later
 }
 
+// Every joule once, as a user sees it: the summary's accounting line and JSON, whose
+// trials' part is the trials' energy, and the note on how CPU time is counted.
+TEST_F(EnergyCliTest, SummaryAccountsForEveryJouleRead) {
+  auto file = write("acc.toml", R"toml([study]
+name = "acc"
+direction = "minimize"
+
+[budget]
+max_trials = 3
+
+[search.space]
+x = { type = "float", low = 0.0, high = 1.0 }
+
+[trial]
+command = ["python3", "-c", "import json, os, time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\nopen(os.environ['GREENTUNE_REPORT_FILE'], 'a').write(json.dumps(dict(final=dict(value=1))) + chr(10))"]
+monitor_interval = 0.1
+
+[energy]
+rapl = false
+cpu_tdp_w = 100
+)toml");
+  auto r = gt({"tune", file, "--runs-dir", dir_.file("runs")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("energy: CPU time of each trial: "), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("accounting "), std::string::npos) << r.out;
+  auto report = gt({"report", "--study", "acc", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto energy = nlohmann::json::parse(report.out)["energy"];
+  const auto& a = energy["accounting"];
+  ASSERT_TRUE(a.is_object()) << energy.dump();
+  EXPECT_EQ(a["runs"], 1);
+  double machine = a["machine_j"].get<double>();
+  double trials = a["trials_j"].get<double>();
+  EXPECT_NEAR(trials + a["greentune_j"].get<double>() + a["other_j"].get<double>(), machine,
+              1e-6 * machine);
+  EXPECT_NEAR(trials, energy["kwh"].get<double>() * 3.6e6, 1e-6 * trials);
+  EXPECT_GT(a["greentune_j"].get<double>(), 0.0);
+  EXPECT_LT(a["greentune_j"].get<double>(), trials);
+}
+
 TEST_F(EnergyCliTest, EmissionsCsvHasCodeCarbonColumnsPerTrial) {
   auto file = write("s.toml", branin_study("csv", 4, "[carbon]\nregion = \"aws:eu-west-1\""));
   auto r = gt({"tune", file, "--quiet"});

@@ -19,6 +19,7 @@
 #include "config/carbon.hpp"
 #include "config/duration.hpp"
 #include "energy/carbon_aware_start.hpp"
+#include "exec/trial_cgroup.hpp"
 #include "greentune/config.hpp"
 #include "greentune/energy.hpp"
 #include "greentune/orchestrator.hpp"
@@ -176,6 +177,17 @@ Result<Prepared> prepare(const TuneArgs& args, Result<StudySpec> spec) {
     auto executor = make_program_executor(*spec, args.runs_dir, prepared.meter.get());
     if (!executor) return tl::unexpected(executor.error());
     prepared.executor = std::move(*executor);
+    // How a trial's CPU time is counted, which its share of the machine's energy rests on.
+    const exec::CgroupSupport& cgroup = exec::cgroup_support();
+    prepared.notes->add(
+        cgroup.available
+            ? fmt::format("CPU time of each trial: its own cgroup v2 under {} (every process "
+                          "it ran, however it ended)",
+                          cgroup.parent)
+            : fmt::format("CPU time of each trial: its process group, sampled from /proc, and "
+                          "wait4 at exit (no cgroup v2 of its own: {}); processes that leave "
+                          "the group or are reaped by init between samples are missed",
+                          cgroup.why_not));
   } else {
     auto trainer = make_trainer(trainer_spec_of(*spec));
     if (!trainer) return tl::unexpected(trainer.error());

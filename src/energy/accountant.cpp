@@ -9,15 +9,6 @@ namespace {
 
 constexpr double kBytesPerGb = 1024.0 * 1024.0 * 1024.0;
 
-// Adds joules to a trial's component; the figure is "model" once any part of it was.
-void charge(std::optional<ComponentEnergy>& into, double joules, EnergySource source) {
-  if (!into) {
-    into = ComponentEnergy{joules, source};
-    return;
-  }
-  into->joules += joules;
-  if (source == EnergySource::kModel) into->source = EnergySource::kModel;
-}
 
 double grew(double now, double before) { return std::max(0.0, now - before); }
 
@@ -57,6 +48,24 @@ TrialGpuUsage gpu_usage_of(const EnergyReading& reading, const TrialUsage& trial
 
 EnergyAccountant::EnergyAccountant(double dram_w_per_gb) : dram_w_per_gb_(dram_w_per_gb) {}
 
+// The figure is "model" once any part of it was.
+void EnergyAccountant::charge(int64_t id, std::optional<ComponentEnergy> Account::*component,
+                              double joules, EnergySource source) {
+  std::optional<ComponentEnergy>& into = accounts_[id].*component;
+  if (!into) {
+    into = ComponentEnergy{joules, source};
+  } else {
+    into->joules += joules;
+    if (source == EnergySource::kModel) into->source = EnergySource::kModel;
+  }
+  (id == kGreentuneUsageId ? greentune_j_ : trials_j_) += joules;
+}
+
+EnergyTotals EnergyAccountant::totals() const {
+  return EnergyTotals{machine_j_, trials_j_, greentune_j_,
+                      unattributed_.cpu_j + unattributed_.dram_j + unattributed_.gpu_j};
+}
+
 void EnergyAccountant::add(const EnergyReading& reading, const std::vector<TrialUsage>& running) {
   if (!previous_) {
     for (const TrialUsage& t : running) accounts_[t.trial_id].last_cpu_s = t.cpu_s;
@@ -84,19 +93,23 @@ void EnergyAccountant::charge_cpu_dram(const EnergyReading& now,
   double cpu_j = grew(now.cpu.joules, before.cpu.joules);
   bool dram_measured = now.dram && before.dram;
   double dram_j = dram_measured ? grew(now.dram->joules, before.dram->joules) : 0.0;
+  machine_j_ += cpu_j + dram_j;
   double shared = 0.0;
   for (size_t i = 0; i < running.size(); ++i) {
-    Account& account = accounts_[running[i].trial_id];
+    int64_t id = running[i].trial_id;
     double share = all_cpu_s > 0 ? cpu_s[i] / all_cpu_s : 0.0;
     shared += share;
-    charge(account.cpu, cpu_j * share, now.cpu.source);
+    charge(id, &Account::cpu, cpu_j * share, now.cpu.source);
     if (dram_measured) {
-      charge(account.dram, dram_j * share, now.dram->source);
+      charge(id, &Account::dram, dram_j * share, now.dram->source);
     } else {
       double gb = static_cast<double>(running[i].rss_bytes) / kBytesPerGb;
-      charge(account.dram, dram_w_per_gb_ * gb * dt_s, EnergySource::kModel);
+      double modelled = dram_w_per_gb_ * gb * dt_s;
+      machine_j_ += modelled;
+      charge(id, &Account::dram, modelled, EnergySource::kModel);
     }
   }
+  // The shares add up to 1 at most (all_cpu_s is at least the trials' sum).
   unattributed_.cpu_j += cpu_j * std::max(0.0, 1.0 - shared);
   unattributed_.dram_j += dram_j * std::max(0.0, 1.0 - shared);
 }
@@ -107,6 +120,7 @@ void EnergyAccountant::charge_gpus(const EnergyReading& now,
     const GpuEnergy* before = find_gpu(previous_->gpus, gpu.index);
     if (before == nullptr) continue;  // first seen now: its baseline
     double joules = grew(gpu.joules, before->joules);
+    machine_j_ += joules;
     std::vector<int64_t> users;
     for (const TrialUsage& t : running) {
       if (runs_on(t, gpu) || runs_on(t, *before)) users.push_back(t.trial_id);
@@ -116,7 +130,7 @@ void EnergyAccountant::charge_gpus(const EnergyReading& now,
       continue;
     }
     for (int64_t id : users) {
-      charge(accounts_[id].gpu, joules / static_cast<double>(users.size()), EnergySource::kNvml);
+      charge(id, &Account::gpu, joules / static_cast<double>(users.size()), EnergySource::kNvml);
     }
   }
 }

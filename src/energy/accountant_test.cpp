@@ -99,5 +99,58 @@ TEST(GpuUsageOf, MeanUtilizationOfItsGpusAndMemoryOfItsProcesses) {
   EXPECT_EQ(gpu_usage_of(r, {.trial_id = 2, .pids = {999}}).gpus, 0);
 }
 
+// Every joule read is somebody's or nobody's, once: over trials that start and end
+// between readings, greentune's own process, measured and modelled DRAM, a GPU used by
+// a trial in some intervals and by nobody in others.
+TEST(EnergyAccountant, EveryJouleReadIsCountedOnce) {
+  EnergyAccountant acc;
+  auto with_gpu = [](EnergyReading r, double gpu_j) {
+    r.gpus.push_back(GpuEnergy{.index = 0, .joules = gpu_j});
+    return r;
+  };
+  const TrialUsage self0{.trial_id = kGreentuneUsageId, .cpu_s = 1.0};
+  acc.add(with_gpu(reading(0, 10, 0, 0.0), 0), {self0});
+  // Trial 1 starts; greentune does 0.5 s of its own work; the machine 6 CPU seconds.
+  acc.add(with_gpu(reading(5, 16, 500, 40.0), 300),
+          {{.trial_id = 1, .cpu_s = 4, .gpu_indices = {0}},
+           {.trial_id = kGreentuneUsageId, .cpu_s = 1.5}});
+  // Trial 1's last reading, trial 2 starts (in-flight for its first interval).
+  acc.add(with_gpu(reading(10, 22, 1100, 90.0), 700),
+          {{.trial_id = 1, .cpu_s = 6, .gpu_indices = {0}},
+           {.trial_id = 2, .cpu_s = 3},
+           {.trial_id = kGreentuneUsageId, .cpu_s = 1.6}});
+  acc.forget(1);
+  // Only trial 2 and greentune now, and nobody on the GPU.
+  acc.add(with_gpu(reading(15, 30, 1800, 130.0), 950),
+          {{.trial_id = 2, .cpu_s = 9}, {.trial_id = kGreentuneUsageId, .cpu_s = 2.0}});
+  EnergyTotals t = acc.totals();
+  EXPECT_DOUBLE_EQ(t.machine_j, 1800 + 130 + 950);
+  EXPECT_NEAR(t.trials_j + t.greentune_j + t.other_j, t.machine_j, 1e-9);
+  // greentune's own: 0.5/6, 0.1/6 and 0.4/8 of the CPU and DRAM joules of each interval.
+  double own = (500 + 40) * 0.5 / 6 + (600 + 50) * 0.1 / 6 + (700 + 40) * 0.4 / 8;
+  EXPECT_NEAR(t.greentune_j, own, 1e-9);
+  EXPECT_NEAR(joules(acc.energy_of(kGreentuneUsageId), "cpu"),
+              500 * 0.5 / 6 + 600 * 0.1 / 6 + 700 * 0.4 / 8, 1e-9);
+  // The GPU's last 250 J had no user.
+  EXPECT_NEAR(acc.unattributed().gpu_j, 250, 1e-9);
+  // What trial 2 holds now plus what trial 1 was charged before it was forgotten.
+  double trial2 = joules(acc.energy_of(2), "cpu") + joules(acc.energy_of(2), "dram");
+  double trial1 = (500 + 40) * 4.0 / 6 + 300 + (600 + 50) * 2.0 / 6 + 400;
+  EXPECT_NEAR(t.trials_j, trial1 + trial2, 1e-9);
+}
+
+TEST(EnergyAccountant, ModelledDramIsPartOfWhatWasRead) {
+  EnergyAccountant acc;
+  int64_t gib = int64_t{1} << 30;
+  acc.add(reading(0, 0, 0, std::nullopt, EnergySource::kModel), {});
+  acc.add(reading(10, 5, 200, std::nullopt, EnergySource::kModel),
+          {{.trial_id = 3, .cpu_s = 4, .rss_bytes = gib},
+           {.trial_id = kGreentuneUsageId, .cpu_s = 0.5, .rss_bytes = gib / 4}});
+  EnergyTotals t = acc.totals();
+  EXPECT_DOUBLE_EQ(t.machine_j, 200 + kDramWattsPerGb * 1.25 * 10);
+  EXPECT_NEAR(t.trials_j + t.greentune_j + t.other_j, t.machine_j, 1e-9);
+  EXPECT_NEAR(t.other_j, 200 * 0.5 / 5, 1e-9);
+}
+
 }  // namespace
 }  // namespace greentune

@@ -35,12 +35,17 @@ class MeteredInProcessExecutor : public Executor {
                                                 Body body) {
     auto [cpu0, rss0] = system::self_usage();
     double t0 = system_clock().monotonic();
-    if (auto ok = account(trial.id, 0.0, rss0, reporter); !ok) return tl::unexpected(ok.error());
-    auto run = body();
-    auto [cpu1, rss1] = system::self_usage();
-    if (auto ok = account(trial.id, cpu1 - cpu0, rss1, reporter); !ok) {
+    // What this process did since the last trial (sampler, storage) is greentune's own.
+    double own_cpu = cpu0 - trials_cpu_s_;
+    if (auto ok = account(trial.id, 0.0, rss0, own_cpu, reporter); !ok) {
       return tl::unexpected(ok.error());
     }
+    auto run = body();
+    auto [cpu1, rss1] = system::self_usage();
+    if (auto ok = account(trial.id, cpu1 - cpu0, rss1, own_cpu, reporter); !ok) {
+      return tl::unexpected(ok.error());
+    }
+    trials_cpu_s_ += cpu1 - cpu0;
     // What the run used, as a program trial's /proc samples say it: its CPU time (user
     // and system together), how busy it kept the cores, this process's peak RSS.
     SystemSample used;
@@ -57,19 +62,32 @@ class MeteredInProcessExecutor : public Executor {
     return run;
   }
 
-  Status account(int64_t trial_id, double cpu_s, int64_t rss, TrialReporter& reporter) {
+  Status account(int64_t trial_id, double cpu_s, int64_t rss, double own_cpu_s,
+                 TrialReporter& reporter) {
     auto reading = meter_.read();
     if (!reading) {
       return reporter.event("energy_warning", "warning",
                             "the energy meter could not be read: " + reading.error().message);
     }
-    accountant_.add(*reading, {TrialUsage{trial_id, cpu_s, rss, {::getpid()}, {}}});
+    accountant_.add(*reading, {TrialUsage{trial_id, cpu_s, rss, {::getpid()}, {}},
+                               TrialUsage{kGreentuneUsageId, own_cpu_s, 0, {}, {}}});
+    read_ = true;
     return {};
   }
+
+ public:
+  std::optional<EnergyTotals> energy_totals() const override {
+    if (!read_) return std::nullopt;
+    return accountant_.totals();
+  }
+
+ private:
 
   std::unique_ptr<Executor> inner_;
   EnergyMeter& meter_;
   EnergyAccountant accountant_;
+  double trials_cpu_s_ = 0.0;  // CPU seconds of this process spent in trials so far
+  bool read_ = false;
 };
 
 }  // namespace

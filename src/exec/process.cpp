@@ -27,6 +27,7 @@
 #include "exec/process_pump.hpp"
 #include "exec/process_spawn.hpp"
 #include "exec/process_tree.hpp"
+#include "exec/trial_cgroup.hpp"
 
 namespace greentune::exec {
 
@@ -96,8 +97,9 @@ ExitInfo exit_info_from(int status, const rusage& ru) {
 
 class LocalTrialProcess final : public TrialProcess {
  public:
-  LocalTrialProcess(pid_t pid, std::unique_ptr<OutputPump> pump)
-      : pid_(pid), pump_(std::move(pump)), sampler_(pid) {}
+  LocalTrialProcess(pid_t pid, std::unique_ptr<OutputPump> pump,
+                    std::unique_ptr<TrialCgroup> cgroup)
+      : pid_(pid), pump_(std::move(pump)), sampler_(pid), cgroup_(std::move(cgroup)) {}
   ~LocalTrialProcess() override;
   LocalTrialProcess(const LocalTrialProcess&) = delete;
   LocalTrialProcess& operator=(const LocalTrialProcess&) = delete;
@@ -122,6 +124,10 @@ class LocalTrialProcess final : public TrialProcess {
   pid_t pid_;
   std::unique_ptr<OutputPump> pump_;
   ProcTreeSampler sampler_;
+  // The trial's cgroup v2, where the machine allows one (trial_cgroup.hpp): its CPU
+  // figures cover what the process group misses; it ends what the program left running.
+  // Destroyed (killing what is left in it) after the destructor's own clean-up.
+  std::unique_ptr<TrialCgroup> cgroup_;
   Leader leader_ = Leader::kRunning;
   SteadyClock::time_point leader_exit_at_;
   bool stopping_ = false;
@@ -193,11 +199,31 @@ void LocalTrialProcess::finish() {
     info = exit_info_from(status, ru);
   }
   info.stragglers_killed = stragglers_killed_;
-  exit_ = info;
-  pump_->finish_with_stderr_note(
+  std::string note =
       stragglers_killed_ ? "\n[greentune: the program exited but processes it started kept its "
                            "output open; its process group was killed]\n"
-                         : "");
+                         : "";
+  if (cgroup_) {
+    // What is still in the cgroup outlived the program (a daemon it forked, a child that
+    // left the process group): it ends with the trial, and its CPU time counts.
+    info.leftovers_killed = cgroup_->kill_all();
+    cgroup_->wait_empty(1.0);
+    if (auto cpu = cgroup_->cpu()) {
+      // The cgroup saw every process the trial ran; wait4 only those waited for.
+      info.cpu_user_s = std::max(info.cpu_user_s, cpu->user_s);
+      info.cpu_system_s = std::max(info.cpu_system_s, cpu->system_s);
+      info.cpu_from_cgroup = true;
+    }
+    if (info.leftovers_killed > 0) {
+      note += fmt::format(
+          "\n[greentune: the program exited and left {} process{} running outside its output "
+          "(a daemon, or a child in a session of its own); {} killed with the trial]\n",
+          info.leftovers_killed, info.leftovers_killed == 1 ? "" : "es",
+          info.leftovers_killed == 1 ? "it was" : "they were");
+    }
+  }
+  exit_ = info;
+  pump_->finish_with_stderr_note(note);
 }
 
 std::optional<ExitInfo> LocalTrialProcess::poll() {
@@ -241,7 +267,16 @@ void LocalTrialProcess::stop(double grace_s) {
 
 TreeSample LocalTrialProcess::sample() {
   // After the reap the pgid may belong to someone else: keep the last reading.
-  if (!exit_) last_sample_ = sampler_.sample();
+  if (exit_) return last_sample_;
+  last_sample_ = sampler_.sample();
+  if (cgroup_) {
+    if (auto cpu = cgroup_->cpu()) {
+      // Both figures only grow, and the cgroup's covers every process the trial ran (the
+      // sampler's may hold a process forked before the move into the cgroup: see start).
+      last_sample_.cpu_user_s = std::max(last_sample_.cpu_user_s, cpu->user_s);
+      last_sample_.cpu_system_s = std::max(last_sample_.cpu_system_s, cpu->system_s);
+    }
+  }
   return last_sample_;
 }
 
@@ -271,12 +306,19 @@ Result<std::unique_ptr<TrialProcess>> TrialProcess::start(const LaunchSpec& spec
                         CappedLog(std::move(*out_log), spec.log_cap_bytes),
                         CappedLog(std::move(*err_log), spec.log_cap_bytes), spec.on_stdout_line);
   if (!pump) return tl::unexpected(pump.error());
+  auto cgroup = TrialCgroup::create();
   auto pid = spawn_in_own_group(request);
   // Our copies of the write ends must go, or the pump would never see EOF.
   out_pipe->write.reset();
   err_pipe->write.reset();
   if (!pid) return tl::unexpected(pid.error());  // the pump sees EOF; its destructor joins
-  return std::unique_ptr<TrialProcess>(new LocalTrialProcess(*pid, std::move(*pump)));
+  // Into its cgroup at once.  glibc 2.36 cannot spawn into a cgroup (clone3's
+  // CLONE_INTO_CGROUP came to posix_spawn in 2.39), so a child the program forks in its
+  // first microseconds, before this move, would stay outside: the process group sampler
+  // still counts it, and sample() takes the larger of the two figures.
+  if (cgroup && !cgroup->add(*pid)) cgroup.reset();
+  return std::unique_ptr<TrialProcess>(
+      new LocalTrialProcess(*pid, std::move(*pump), std::move(cgroup)));
 }
 
 }  // namespace greentune::exec

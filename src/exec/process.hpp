@@ -46,6 +46,12 @@ struct ExitInfo {
   // The leader exited but processes it left behind kept its output pipes open for 2 s,
   // so greentune SIGKILLed the process group (a note is appended to the stderr log).
   bool stragglers_killed = false;
+  // The trial had a cgroup v2 of its own (trial_cgroup.hpp): the CPU figures above are
+  // its cpu.stat where that saw more than wait4 (processes that were never waited for).
+  bool cpu_from_cgroup = false;
+  // Processes still in that cgroup after the leader exited and the output closed
+  // (daemons, children in a session of their own): killed with the trial.
+  int leftovers_killed = 0;
 };
 
 // One reading of the process tree (all live processes of the trial's process group plus

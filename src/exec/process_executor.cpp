@@ -23,6 +23,7 @@
 #include "exec/process_launcher.hpp"
 #include "exec/report_stream.hpp"
 #include "greentune/storage.hpp"
+#include "system/machine.hpp"
 
 namespace greentune {
 namespace {
@@ -70,6 +71,7 @@ class Metering {
   Status tick(double now_s, bool force, TrialReporter& asking);
   // The trial's last figures, then it is forgotten.
   void remove(ProcessTrial* trial);
+  EnergyTotals totals() const { return accountant_.totals(); }
 
  private:
   EnergyMeter* meter_;
@@ -412,6 +414,10 @@ Status Metering::tick(double now_s, bool force, TrialReporter& asking) {
   }
   std::vector<TrialUsage> usages;
   for (const ProcessTrial* t : running_) usages.push_back(t->usage());
+  // greentune's own process (this one: sampler, storage, output pumps, judges) beside
+  // them, so that its work is charged to it rather than to nobody.
+  auto self = system::self_usage();
+  usages.push_back(TrialUsage{kGreentuneUsageId, self.cpu_s, self.max_rss_bytes, {}, {}});
   accountant_.add(*reading, usages);
   baseline_ = true;
   for (ProcessTrial* t : running_) t->set_gpu_usage(gpu_usage_of(*reading, t->usage()));
@@ -455,6 +461,11 @@ class ProcessExecutor : public Executor {
         metering_(options_.energy_meter ? std::make_shared<Metering>(options_.energy_meter,
                                                                      options_.monitor_interval_s)
                                         : nullptr) {}
+
+  std::optional<EnergyTotals> energy_totals() const override {
+    if (!metering_ || !metering_->has_baseline()) return std::nullopt;
+    return metering_->totals();
+  }
 
   int clean_up_stale(const Trial& trial) override {
     // The trial's own checkpoint/ and its stages' stage-U/checkpoint/ alike.

@@ -311,6 +311,47 @@ TEST_F(ProcessExecutorTest, StudyStopsAtItsEnergyBudget) {
   EXPECT_EQ(study_->record().stopped_because, "max_energy_kwh");
 }
 
+// The run's readings split once: the trials' stored energy, greentune's own process and
+// the rest add up to what the meter read between its first and last reading.
+TEST_F(ProcessExecutorTest, TheRunsEnergyAddsUpToWhatTheMeterRead) {
+  FakeMeter meter;
+  ProcessExecutorOptions o;
+  o.energy_meter = &meter;
+  o.monitor_interval_s = 0.05;
+  auto r = run(sh("python3 -c 'import time\nt=time.process_time()\n"
+                  "while time.process_time()-t<0.2: pass'\n"
+                  "echo '{\"final\": {\"loss\": 1}}' >> \"$GREENTUNE_REPORT_FILE\""),
+               3, o);
+  ASSERT_TRUE(r) << r.error().message;
+  auto events = storage_->events(study_->id());
+  ASSERT_TRUE(events);
+  std::optional<Event> totals;
+  for (const Event& e : *events) {
+    if (e.kind == "energy_totals") totals = e;
+  }
+  ASSERT_TRUE(totals) << "no energy_totals event";
+  double machine = totals->data["machine_j"].get<double>();
+  double trials = totals->data["trials_j"].get<double>();
+  double own = totals->data["greentune_j"].get<double>();
+  double other = totals->data["other_j"].get<double>();
+  EXPECT_GT(machine, 0.0);
+  EXPECT_NEAR(trials + own + other, machine, 1e-6 * machine);
+  // What the trials were charged is what storage holds for them.
+  double stored = 0.0;
+  for (int n = 0; n < 3; ++n) {
+    auto energy = storage_->trial_energy(trial(n).id);
+    ASSERT_TRUE(energy);
+    for (const auto& e : *energy) stored += e.joules;
+  }
+  EXPECT_NEAR(stored, trials, 1e-6 * trials);
+  // The fake machine is busy exactly as much as our children: greentune's own share is
+  // what this process did between readings, small beside three 0.2 s trials.
+  EXPECT_GE(own, 0.0);
+  EXPECT_LT(own, trials);
+  std::printf("[ energy   ] read %.1f J = trials %.1f + greentune %.1f + other %.1f\n", machine,
+              trials, own, other);
+}
+
 // GPUs as NVML shows them: GPU 0 at 70% with, once the trial wrote it to `pid_file`, one of
 // its processes holding 2 GiB; GPU 1 at 40% with nobody on it.
 class FakeGpuMeter : public FakeMeter {

@@ -141,6 +141,35 @@ nlohmann::json storage_footprint_json(const StudyData& data) {
   return {{"bytes", total}, {"paths", files}, {"by_kind", by_kind}};
 }
 
+namespace {
+
+// The runs' "energy_totals" events added up: what the meter read, split between the
+// trials, greentune's own process and nobody.  null when no run recorded one (no meter,
+// or a study run before greentune kept them).
+nlohmann::json accounting_json(const std::vector<Event>& events) {
+  int runs = 0;
+  double machine = 0.0;
+  double trials = 0.0;
+  double own = 0.0;
+  double other = 0.0;
+  for (const Event& e : events) {
+    if (e.kind != "energy_totals" || !e.data.is_object()) continue;
+    ++runs;
+    machine += e.data.value("machine_j", 0.0);
+    trials += e.data.value("trials_j", 0.0);
+    own += e.data.value("greentune_j", 0.0);
+    other += e.data.value("other_j", 0.0);
+  }
+  if (runs == 0) return nullptr;
+  return {{"runs", runs},
+          {"machine_j", machine},
+          {"trials_j", trials},
+          {"greentune_j", own},
+          {"other_j", other}};
+}
+
+}  // namespace
+
 nlohmann::json summary_with_costs(const StudyData& data) {
   const StudyRecord& record = data.record;
   nlohmann::json j = study_summary_json(record, data.trials);
@@ -150,7 +179,10 @@ nlohmann::json summary_with_costs(const StudyData& data) {
   double joules = costs.joules["cpu"] + costs.joules["dram"] + costs.joules["gpu"];
   nlohmann::json sources = nlohmann::json::object();
   for (const auto& [component, set] : costs.sources) sources[component] = set;
-  j["energy"] = {{"kwh", joules / 3.6e6}, {"by_component", costs.joules}, {"sources", sources}};
+  j["energy"] = {{"kwh", joules / 3.6e6},
+                 {"by_component", costs.joules},
+                 {"sources", sources},
+                 {"accounting", accounting_json(data.events)}};
   j["co2e_g"] = carbon ? nlohmann::json(costs.co2e_g) : nlohmann::json(nullptr);
   j["carbon"] = carbon ? nlohmann::json{{"intensity", carbon->label()}, {"pue", carbon->pue()}}
                        : nlohmann::json(nullptr);
@@ -198,6 +230,16 @@ std::string costs_text(const nlohmann::json& s) {
   }
   std::string out = fmt::format("energy     {:.4g} kWh{}{}\n", e["kwh"].get<double>(),
                                 parts.empty() ? "" : ": ", parts);
+  if (e.contains("accounting") && !e["accounting"].is_null()) {
+    const auto& a = e["accounting"];
+    double machine = a["machine_j"].get<double>();
+    double own = a["greentune_j"].get<double>();
+    out += fmt::format(
+        "accounting {:.4g} J read = {:.4g} J trials + {:.4g} J greentune itself ({:.1f}%) + "
+        "{:.4g} J idle and other programs\n",
+        machine, a["trials_j"].get<double>(), own, machine > 0 ? 100.0 * own / machine : 0.0,
+        a["other_j"].get<double>());
+  }
   if (!s["co2e_g"].is_null()) {
     out += fmt::format("co2e       {:.3g} g ({}, PUE {})\n", s["co2e_g"].get<double>(),
                        s["carbon"]["intensity"].get<std::string>(), s["carbon"]["pue"].get<double>());

@@ -499,7 +499,23 @@ Result<int64_t> requeue_stale_trials(Study& study, double now, double stale_afte
 }
 
 Result<TuneResult> run_study(Study& study, Executor& executor, const TuneOptions& options) {
-  return Loop(study, executor, options).run();
+  auto result = Loop(study, executor, options).run();
+  // This run's readings, every joule once: kept as an event, so that the summary adds up
+  // the runs of a resumed study (report/costs.cpp).
+  if (auto totals = executor.energy_totals(); totals && totals->machine_j > 0) {
+    Clock& clock = options.clock ? *options.clock : system_clock();
+    auto ok = record_event(
+        study.storage(), study.id(), std::nullopt, clock.now(), "energy_totals", "info",
+        fmt::format("this run's energy: {:.1f} J read = {:.1f} J trials + {:.1f} J greentune "
+                    "itself + {:.1f} J idle and other programs",
+                    totals->machine_j, totals->trials_j, totals->greentune_j, totals->other_j),
+        nlohmann::json{{"machine_j", totals->machine_j},
+                       {"trials_j", totals->trials_j},
+                       {"greentune_j", totals->greentune_j},
+                       {"other_j", totals->other_j}});
+    if (!ok && result) return tl::unexpected(ok.error());
+  }
+  return result;
 }
 
 Result<TuneResult> run_study(Study& study, Trainer& trainer, const TuneOptions& options) {
