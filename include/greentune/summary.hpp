@@ -31,8 +31,10 @@ std::string study_summary_text(const StudyRecord& study, const std::vector<Trial
 std::string trial_progress_line(const StudyRecord& study, const Trial& trial,
                                 const std::vector<Trial>& trials);
 
-// A table of trials for `greentune trials` without --json.
-std::string trials_table_text(const std::vector<Trial>& trials);
+// A table of trials for `greentune trials` without --json; with `energy` (by trial id,
+// Storage::study_energy) a joules column whose figures carry their sources.
+std::string trials_table_text(const std::vector<Trial>& trials,
+                              const std::map<int64_t, std::vector<EnergyRecord>>* energy = nullptr);
 
 // ---- right-sizing (report/right_sizing.cpp): what the trials used of the machine, from
 // their /proc samples, and what would do.

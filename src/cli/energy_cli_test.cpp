@@ -211,6 +211,20 @@ cpu_tdp_w = 100
   EXPECT_NEAR(trials, energy["kwh"].get<double>() * 3.6e6, 1e-6 * trials);
   EXPECT_GT(a["greentune_j"].get<double>(), 0.0);
   EXPECT_LT(a["greentune_j"].get<double>(), trials);
+  // Each figure's grade: in the summary, the report's JSON and the trial listing.
+  EXPECT_NE(r.out.find("grades     cpu model -60%..+190%"), std::string::npos) << r.out;
+  EXPECT_EQ(energy["grades"]["cpu"]["source"], "model");
+  EXPECT_FALSE(energy["grades"]["cpu"]["basis"].get<std::string>().empty());
+  auto listing = gt({"trials", "--study", "acc", "--json"});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  auto first = nlohmann::json::parse(listing.out)["trials"][0]["energy"];
+  ASSERT_FALSE(first["by_component"].empty()) << first.dump();
+  EXPECT_EQ(first["by_component"][0]["grade"]["source"], "model");
+  EXPECT_GT(first["kwh"].get<double>(), 0.0);
+  auto table = gt({"trials", "--study", "acc"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("joules (source)"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("(model)"), std::string::npos) << table.out;
 }
 
 TEST_F(EnergyCliTest, EmissionsCsvHasCodeCarbonColumnsPerTrial) {

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/study_view.hpp"
 #include "config/carbon.hpp"
+#include "energy/grade.hpp"
 #include "greentune/study.hpp"
 #include "greentune/summary.hpp"
 #include "report/emissions_csv.hpp"
@@ -32,9 +33,24 @@ std::map<int64_t, std::string> stop_reasons(Storage& storage, int64_t study_id) 
 }
 
 // state, value, params, ... plus what was measured of the trial and where its files are.
-Result<nlohmann::json> detailed_trial_json(Storage& storage, const Trial& t,
-                                           const std::map<int64_t, std::string>& reasons) {
+Result<nlohmann::json> detailed_trial_json(
+    Storage& storage, const Trial& t, const std::map<int64_t, std::string>& reasons,
+    const std::map<int64_t, std::vector<EnergyRecord>>& energy) {
   nlohmann::json j = trial_json(t);
+  // Its energy by component, each figure with its grade (energy/grade.hpp).
+  nlohmann::json records = nlohmann::json::array();
+  double joules = 0.0;
+  if (auto it = energy.find(t.id); it != energy.end()) {
+    for (const auto& e : it->second) {
+      joules += e.joules;
+      records.push_back({{"component", e.component},
+                         {"joules", e.joules},
+                         {"source", e.source},
+                         {"grade", ::greentune::energy::grade_json(
+                                       ::greentune::energy::energy_grade(e.component, e.source))}});
+    }
+  }
+  j["energy"] = {{"kwh", joules / 3.6e6}, {"by_component", records}};
   auto samples = storage.system_samples(t.id);
   if (!samples) return tl::unexpected(samples.error());
   int64_t peak = 0;
@@ -78,14 +94,16 @@ int run_trials(const TrialsArgs& args) {
     if (!args.csv.empty()) {
       if (int code = write_trials_csv(storage, study, trials, args.csv); code != 0) return code;
     }
+    auto energy = storage.study_energy(study.id());
+    if (!energy) return fail(energy.error());
     if (!args.common.json) {
-      fmt::print("{}", trials_table_text(trials));
+      fmt::print("{}", trials_table_text(trials, &*energy));
       return 0;
     }
     auto reasons = stop_reasons(storage, study.id());
     nlohmann::json list = nlohmann::json::array();
     for (const auto& t : trials) {
-      auto j = detailed_trial_json(storage, t, reasons);
+      auto j = detailed_trial_json(storage, t, reasons, *energy);
       if (!j) return fail(j.error());
       list.push_back(std::move(*j));
     }

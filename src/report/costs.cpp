@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config/carbon.hpp"
+#include "energy/grade.hpp"
 #include "greentune/carbon.hpp"
 #include "greentune/savings.hpp"
 #include "greentune/summary.hpp"
@@ -178,10 +179,18 @@ nlohmann::json summary_with_costs(const StudyData& data) {
   for (const auto& t : data.trials) add_trial_costs(data, t, carbon ? &*carbon : nullptr, costs);
   double joules = costs.joules["cpu"] + costs.joules["dram"] + costs.joules["gpu"];
   nlohmann::json sources = nlohmann::json::object();
-  for (const auto& [component, set] : costs.sources) sources[component] = set;
+  nlohmann::json grades = nlohmann::json::object();
+  for (const auto& [component, set] : costs.sources) {
+    sources[component] = set;
+    // The component's grade: its weakest source decides (energy/grade.hpp).
+    std::string all;
+    for (const auto& source : set) all += (all.empty() ? "" : "+") + source;
+    grades[component] = energy::grade_json(energy::energy_grade(component, all));
+  }
   j["energy"] = {{"kwh", joules / 3.6e6},
                  {"by_component", costs.joules},
                  {"sources", sources},
+                 {"grades", grades},
                  {"accounting", accounting_json(data.events)}};
   j["co2e_g"] = carbon ? nlohmann::json(costs.co2e_g) : nlohmann::json(nullptr);
   j["carbon"] = carbon ? nlohmann::json{{"intensity", carbon->label()}, {"pue", carbon->pue()}}
@@ -230,6 +239,23 @@ std::string costs_text(const nlohmann::json& s) {
   }
   std::string out = fmt::format("energy     {:.4g} kWh{}{}\n", e["kwh"].get<double>(),
                                 parts.empty() ? "" : ": ", parts);
+  // How far each figure may be off: "grades     cpu model -60%..+190%, dram ..."
+  if (e.contains("grades") && !e["grades"].empty()) {
+    std::string grades;
+    for (const auto& [component, g] : e["grades"].items()) {
+      if (!e["by_component"].contains(component) || e["by_component"][component].get<double>() <= 0) {
+        continue;
+      }
+      energy::EnergyGrade grade;
+      grade.band_low = g["band"][0].get<double>();
+      grade.band_high = g["band"][1].get<double>();
+      grades += fmt::format("{}{} {} {}", grades.empty() ? "" : ", ", component,
+                            g["source"].get<std::string>(), energy::band_text(grade));
+    }
+    if (!grades.empty()) {
+      out += fmt::format("grades     {} (report --json: what each covers and why)\n", grades);
+    }
+  }
   if (e.contains("accounting") && !e["accounting"].is_null()) {
     const auto& a = e["accounting"];
     double machine = a["machine_j"].get<double>();

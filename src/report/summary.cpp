@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <ctime>
+#include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "greentune/trial.hpp"
 
@@ -125,15 +127,37 @@ std::string trial_progress_line(const StudyRecord& study, const Trial& trial,
                      value, best_text, params_text(trial.params));
 }
 
-std::string trials_table_text(const std::vector<Trial>& trials) {
-  std::string out = fmt::format("{:>6}  {:<8}  {:>14}  {:>9}  {}\n", "trial", "state", "value",
-                                "seconds", "params");
+std::string trials_table_text(const std::vector<Trial>& trials,
+                              const std::map<int64_t, std::vector<EnergyRecord>>* energy) {
+  std::string out =
+      energy ? fmt::format("{:>6}  {:<8}  {:>14}  {:>9}  {:>20}  {}\n", "trial", "state", "value",
+                           "seconds", "joules (source)", "params")
+             : fmt::format("{:>6}  {:<8}  {:>14}  {:>9}  {}\n", "trial", "state", "value",
+                           "seconds", "params");
   for (const auto& t : trials) {
     std::string value = t.value ? fmt::format("{:.8g}", *t.value) : "-";
     std::string secs = (t.started && t.finished) ? fmt::format("{:.2f}", *t.finished - *t.started)
                                                  : "-";
-    out += fmt::format("{:>6}  {:<8}  {:>14}  {:>9}  {}\n", t.number, to_string(t.state), value,
-                       secs, params_text(t.params));
+    if (!energy) {
+      out += fmt::format("{:>6}  {:<8}  {:>14}  {:>9}  {}\n", t.number, to_string(t.state), value,
+                         secs, params_text(t.params));
+      continue;
+    }
+    // The trial's joules and their sources ("rapl+nvml"); a modelled part makes the whole
+    // a model figure.
+    std::string joules = "-";
+    if (auto it = energy->find(t.id); it != energy->end() && !it->second.empty()) {
+      double j = 0.0;
+      std::set<std::string> sources;
+      for (const auto& e : it->second) {
+        j += e.joules;
+        sources.insert(e.source.find("model") != std::string::npos ? "model" : e.source);
+      }
+      std::string from = sources.count("model") ? "model" : fmt::format("{}", fmt::join(sources, "+"));
+      joules = fmt::format("{:.4g} ({})", j, from);
+    }
+    out += fmt::format("{:>6}  {:<8}  {:>14}  {:>9}  {:>20}  {}\n", t.number, to_string(t.state),
+                       value, secs, joules, params_text(t.params));
   }
   return out;
 }
