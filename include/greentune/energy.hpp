@@ -41,6 +41,9 @@ struct ComponentEnergy {
 struct GpuProcess {
   int pid = 0;  // as NVML reports it: a host pid (differs inside a container's pid namespace)
   int64_t used_memory_bytes = 0;
+  // Share of the GPU's time its kernels ran since the previous reading (NVML's
+  // per-process samples), 0..1; negative where NVML gives none.
+  double sm_utilization = -1.0;
 };
 
 // One GPU at the time of a reading.
@@ -161,8 +164,10 @@ struct UnattributedEnergy {
 //       sum over trials) in the interval;
 //   dram (modelled): kDramWattsPerGb x the trial's RSS at the end of the interval (GB of
 //       2^30 bytes) x the interval (s);
-//   gpu: a GPU's energy in the interval, split equally between the trials with a process
-//       on it (or that were given it); nobody's when no trial uses it.
+//   gpu: a GPU's energy in the interval, split between the trials with a process on it
+//       (or that were given it) by their processes' SM utilization where NVML has it for
+//       all of them (the share of other processes is nobody's), else equally; nobody's
+//       when no trial uses it.
 // A record's source is the weakest seen over the trial's intervals (model over counters).
 class EnergyAccountant {
  public:

@@ -129,6 +129,39 @@ void EnergyAccountant::charge_gpus(const EnergyReading& now,
       unattributed_.gpu_j += joules;
       continue;
     }
+    // By what each used of it (NVML's per-process SM utilization over the interval) where
+    // every user's processes have that figure and somebody used the GPU at all; the share
+    // of processes that are no trial's (another user's job) is nobody's.  Otherwise (no
+    // per-process samples, a trial known only by its CUDA_VISIBLE_DEVICES, an idle GPU
+    // held by its trials) equally between the users.
+    std::vector<double> used(users.size(), 0.0);
+    bool known = true;
+    for (size_t u = 0; u < users.size(); ++u) {
+      const TrialUsage* trial = nullptr;
+      for (const TrialUsage& t : running) {
+        if (t.trial_id == users[u]) trial = &t;
+      }
+      bool seen = false;
+      for (const GpuProcess& p : gpu.processes) {
+        if (std::find(trial->pids.begin(), trial->pids.end(), p.pid) == trial->pids.end()) continue;
+        if (p.sm_utilization < 0) known = false;
+        seen = true;
+        used[u] += std::max(0.0, p.sm_utilization);
+      }
+      known = known && seen;
+    }
+    double everyone = 0.0;
+    for (const GpuProcess& p : gpu.processes) everyone += std::max(0.0, p.sm_utilization);
+    if (known && everyone > 0) {
+      double charged = 0.0;
+      for (size_t u = 0; u < users.size(); ++u) {
+        double share = std::min(1.0, used[u] / everyone);
+        charged += share;
+        charge(users[u], &Account::gpu, joules * share, EnergySource::kNvml);
+      }
+      unattributed_.gpu_j += joules * std::max(0.0, 1.0 - charged);
+      continue;
+    }
     for (int64_t id : users) {
       charge(id, &Account::gpu, joules / static_cast<double>(users.size()), EnergySource::kNvml);
     }

@@ -139,6 +139,43 @@ TEST(EnergyAccountant, EveryJouleReadIsCountedOnce) {
   EXPECT_NEAR(t.trials_j, trial1 + trial2, 1e-9);
 }
 
+// Two trials on one GPU with a third, foreign process: each pays for what its kernels
+// used (NVML's per-process SM utilization), the foreign share is nobody's.
+TEST(EnergyAccountant, TrialsSharingAGpuPayForWhatTheyUsed) {
+  EnergyAccountant acc;
+  auto gpu_reading = [](double t, double joules, std::vector<GpuProcess> processes) {
+    EnergyReading r = reading(t, 0, 0, 0.0);
+    r.gpus.push_back(GpuEnergy{.index = 0, .joules = joules, .processes = std::move(processes)});
+    return r;
+  };
+  TrialUsage one{.trial_id = 1, .cpu_s = 0, .pids = {100, 101}};
+  TrialUsage two{.trial_id = 2, .cpu_s = 0, .pids = {200}};
+  acc.add(gpu_reading(0, 0, {}), {one, two});
+  acc.add(gpu_reading(10, 1000,
+                      {{.pid = 100, .sm_utilization = 0.5},
+                       {.pid = 101, .sm_utilization = 0.1},
+                       {.pid = 200, .sm_utilization = 0.2},
+                       {.pid = 300, .sm_utilization = 0.2}}),
+          {one, two});
+  EXPECT_NEAR(joules(acc.energy_of(1), "gpu"), 600, 1e-9);
+  EXPECT_NEAR(joules(acc.energy_of(2), "gpu"), 200, 1e-9);
+  EXPECT_NEAR(acc.unattributed().gpu_j, 200, 1e-9);
+  // Where one trial's processes have no per-process figure: equal shares, as before.
+  acc.add(gpu_reading(20, 1600,
+                      {{.pid = 100, .sm_utilization = 0.5}, {.pid = 200, .sm_utilization = -1}}),
+          {one, two});
+  EXPECT_NEAR(joules(acc.energy_of(1), "gpu"), 900, 1e-9);
+  EXPECT_NEAR(joules(acc.energy_of(2), "gpu"), 500, 1e-9);
+  // An idle GPU held by both: equal shares.
+  acc.add(gpu_reading(30, 1800,
+                      {{.pid = 100, .sm_utilization = 0.0}, {.pid = 200, .sm_utilization = 0.0}}),
+          {one, two});
+  EXPECT_NEAR(joules(acc.energy_of(1), "gpu"), 1000, 1e-9);
+  EXPECT_NEAR(joules(acc.energy_of(2), "gpu"), 600, 1e-9);
+  EnergyTotals t = acc.totals();
+  EXPECT_NEAR(t.trials_j + t.greentune_j + t.other_j, t.machine_j, 1e-9);
+}
+
 TEST(EnergyAccountant, ModelledDramIsPartOfWhatWasRead) {
   EnergyAccountant acc;
   int64_t gib = int64_t{1} << 30;

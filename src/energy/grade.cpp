@@ -37,11 +37,12 @@ EnergyGrade nvml_gpu() {
   return {"nvml",
           "the whole GPU board as NVML reports it (GPU, its memory, regulators)",
           "NVML's total energy counter (Volta and later), read every monitor interval; split "
-          "equally between the trials with a process on the GPU",
+          "between the trials on the GPU by their processes' SM utilization (NVML's "
+          "per-process samples), equally where there are none",
           -0.05,
           0.05,
           "NVIDIA documents board power readings as accurate to about 5%; sharing one GPU "
-          "between trials equally is a further approximation"};
+          "by kernel time assumes every kernel draws the same power"};
 }
 
 EnergyGrade model_cpu() {

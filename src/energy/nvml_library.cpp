@@ -3,7 +3,9 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <utility>
 
 namespace greentune::energy {
 
@@ -22,6 +24,8 @@ struct NvmlLibrary::Api {
   Return (*utilization)(Device, nvml::Utilization*) = nullptr;
   Return (*memory)(Device, nvml::Memory*) = nullptr;
   Return (*processes)(Device, unsigned int*, void*) = nullptr;
+  Return (*process_utilization)(Device, nvml::ProcessUtilizationSample*, unsigned int*,
+                                unsigned long long) = nullptr;
   size_t process_info_size = 0;  // sizeof the struct `processes` fills
   const char* (*error_string)(Return) = nullptr;
 
@@ -68,6 +72,7 @@ Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) 
   resolve(h, "nvmlDeviceGetUtilizationRates", api->utilization);
   resolve(h, "nvmlDeviceGetMemoryInfo", api->memory);
   resolve(h, "nvmlErrorString", api->error_string);
+  resolve(h, "nvmlDeviceGetProcessUtilization", api->process_utilization);
   // The compute-process entry point: the newest present, with the size of its structs.
   if (resolve(h, "nvmlDeviceGetComputeRunningProcesses_v3", api->processes) ||
       resolve(h, "nvmlDeviceGetComputeRunningProcesses_v2", api->processes)) {
@@ -151,6 +156,47 @@ Return NvmlLibrary::compute_processes(Device device, std::vector<NvmlProcess>& o
     return nvml::kSuccess;
   }
   return nvml::kInsufficientSize;
+}
+
+Return NvmlLibrary::process_utilization(Device device, unsigned long long& last_seen_us,
+                                        std::vector<NvmlProcessUtilization>& out) const {
+  out.clear();
+  if (api_->process_utilization == nullptr) return nvml::kNotSupported;
+  // The first call, with no buffer, says how many samples there are.
+  unsigned int count = 0;
+  Return rc = api_->process_utilization(device, nullptr, &count, last_seen_us);
+  if (rc == nvml::kNotFound) return nvml::kSuccess;  // no sample since last_seen_us
+  if (rc != nvml::kSuccess && rc != nvml::kInsufficientSize) return rc;
+  if (count == 0) return nvml::kSuccess;
+  std::vector<nvml::ProcessUtilizationSample> samples(count + 8);
+  count = static_cast<unsigned int>(samples.size());
+  rc = api_->process_utilization(device, samples.data(), &count, last_seen_us);
+  if (rc == nvml::kNotFound) return nvml::kSuccess;
+  if (rc != nvml::kSuccess) return rc;
+  std::vector<std::pair<double, int>> by_pid;  // sum of sm, samples; parallel to `out`
+  for (unsigned int i = 0; i < count && i < samples.size(); ++i) {
+    const auto& s = samples[i];
+    if (s.time_stamp <= last_seen_us) continue;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const NvmlProcessUtilization& p) {
+                             return p.pid == static_cast<int>(s.pid);
+                           });
+    if (it == out.end()) {
+      out.push_back({static_cast<int>(s.pid), 0.0});
+      by_pid.emplace_back(0.0, 0);
+      it = out.end() - 1;
+    }
+    auto& [sum, n] = by_pid[static_cast<size_t>(it - out.begin())];
+    sum += std::min(s.sm_util, 100u) / 100.0;
+    ++n;
+  }
+  unsigned long long newest = last_seen_us;
+  for (unsigned int i = 0; i < count && i < samples.size(); ++i) {
+    newest = std::max(newest, samples[i].time_stamp);
+  }
+  last_seen_us = newest;
+  for (size_t i = 0; i < out.size(); ++i) out[i].sm = by_pid[i].first / by_pid[i].second;
+  return nvml::kSuccess;
 }
 
 std::string NvmlLibrary::error_text(Return code) const {

@@ -15,6 +15,7 @@ namespace greentune::energy::nvml {
 using Return = int;  // nvmlReturn_t
 inline constexpr Return kSuccess = 0;
 inline constexpr Return kNotSupported = 3;
+inline constexpr Return kNotFound = 6;
 inline constexpr Return kInsufficientSize = 7;
 
 struct DeviceTag;
@@ -33,6 +34,14 @@ struct ProcessInfoV1 {  // nvmlProcessInfo_v1_t, for nvmlDeviceGetComputeRunning
   unsigned int pid;
   unsigned long long used_gpu_memory;
 };
+struct ProcessUtilizationSample {  // nvmlProcessUtilizationSample_t
+  unsigned int pid;
+  unsigned long long time_stamp;  // CPU timestamp, microseconds
+  unsigned int sm_util;           // percent of the sample period a kernel of it ran
+  unsigned int mem_util;
+  unsigned int enc_util;
+  unsigned int dec_util;
+};
 struct ProcessInfo {  // nvmlProcessInfo_t, for the _v2 and _v3 entry points
   unsigned int pid;
   unsigned long long used_gpu_memory;
@@ -47,6 +56,12 @@ namespace greentune::energy {
 struct NvmlProcess {
   int pid = 0;
   int64_t used_memory_bytes = 0;
+};
+
+// A process's SM utilization over the samples since the last query (their mean).
+struct NvmlProcessUtilization {
+  int pid = 0;
+  double sm = 0.0;  // 0..1
 };
 
 // An initialised NVML.  nvmlShutdown and dlclose on destruction.  Calls return NVML's
@@ -69,6 +84,11 @@ class NvmlLibrary {
   nvml::Return memory(nvml::Device device, nvml::Memory& memory) const;
   // Compute processes, through the newest entry point the library has (_v3, _v2, v1).
   nvml::Return compute_processes(nvml::Device device, std::vector<NvmlProcess>& out) const;
+  // Per-process SM utilization from the samples newer than `last_seen_us` (NVML keeps a
+  // few seconds of them), averaged per process; `last_seen_us` moves to the newest.
+  // kNotSupported on GPUs and drivers without it (before Maxwell, some vGPUs).
+  nvml::Return process_utilization(nvml::Device device, unsigned long long& last_seen_us,
+                                   std::vector<NvmlProcessUtilization>& out) const;
   std::string error_text(nvml::Return code) const;  // "Not Supported (3)"
 
  private:

@@ -113,6 +113,26 @@ void NvmlGpus::sample_usage(Gpu& gpu) const {
       gpu.last.processes.push_back({p.pid, p.used_memory_bytes});
     }
   }
+  // How much of the GPU each process used since the last reading: what trials sharing it
+  // are charged by (EnergyAccountant).  A listed process without a sample ran no kernel.
+  if (!gpu.per_process_util) return;
+  std::vector<NvmlProcessUtilization> used;
+  nvml::Return rc = lib_->process_utilization(gpu.device, gpu.util_seen_us, used);
+  if (rc == nvml::kNotSupported) {
+    gpu.per_process_util = false;
+    return;
+  }
+  if (rc != nvml::kSuccess) return;
+  for (GpuProcess& p : gpu.last.processes) p.sm_utilization = 0.0;
+  for (const NvmlProcessUtilization& u : used) {
+    auto it = std::find_if(gpu.last.processes.begin(), gpu.last.processes.end(),
+                           [&](const GpuProcess& p) { return p.pid == u.pid; });
+    if (it == gpu.last.processes.end()) {
+      gpu.last.processes.push_back({u.pid, 0, u.sm});  // e.g. a graphics process
+    } else {
+      it->sm_utilization = u.sm;
+    }
+  }
 }
 
 std::vector<GpuEnergy> NvmlGpus::read(double now_s, std::vector<std::string>& notes) {

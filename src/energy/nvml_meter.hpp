@@ -41,6 +41,9 @@ class NvmlGpus {
     double counted_j = 0;     // counter: energy up to counter_mj
     double power_at_s = 0;    // power samples: time of the last sample
     bool warned = false;
+    // Per-process utilization: the newest sample seen, and whether NVML has them at all.
+    unsigned long long util_seen_us = 0;
+    bool per_process_util = true;
   };
   NvmlGpus(std::unique_ptr<NvmlLibrary> lib, double counter_period_s)
       : lib_(std::move(lib)), counter_period_s_(counter_period_s) {}

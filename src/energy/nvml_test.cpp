@@ -23,6 +23,7 @@ struct FakeNvml {
     get(set_power_mw, "fake_nvml_set_power_mw");
     get(set_usage, "fake_nvml_set_usage");
     get(set_processes, "fake_nvml_set_processes");
+    get(set_process_sm, "fake_nvml_set_process_sm");
     reset();
   }
   ~FakeNvml() { dlclose(handle); }
@@ -42,6 +43,7 @@ struct FakeNvml {
   void (*set_usage)(int, unsigned int, unsigned long long, unsigned long long) = nullptr;
   void (*set_processes)(int, unsigned int, const unsigned int*,
                         const unsigned long long*) = nullptr;
+  void (*set_process_sm)(int, int, const unsigned int*, const unsigned int*) = nullptr;
 };
 
 bool has_note(const std::vector<std::string>& notes, const std::string& part) {
@@ -124,6 +126,39 @@ TEST(Nvml, UtilizationMemoryAndProcessesAreSampled) {
   ASSERT_EQ(g.processes.size(), 2u);
   EXPECT_EQ(g.processes[1].pid, 4343);
   EXPECT_EQ(g.processes[1].used_memory_bytes, 2LL << 30);
+}
+
+TEST(Nvml, PerProcessUtilizationSaysWhoUsedTheGpu) {
+  FakeNvml fake;
+  int gpu = fake.add_device("NVIDIA H100", 1);
+  unsigned int pids[] = {4242, 4343};
+  unsigned long long bytes[] = {1ULL << 30, 2ULL << 30};
+  fake.set_processes(gpu, 2, pids, bytes);
+  std::vector<std::string> notes;
+  auto gpus = NvmlGpus::open(kFakeNvml, 0.1, 0.0, notes);
+  ASSERT_TRUE(gpus);
+  // Not supported (the fake's default): unknown, and never asked again.
+  GpuEnergy g = (*gpus)->read(1.0, notes)[0];
+  ASSERT_EQ(g.processes.size(), 2u);
+  EXPECT_LT(g.processes[0].sm_utilization, 0.0);
+  // Supported on a second meter: 4242 ran kernels 60% of the time, 4343 none, and a
+  // process NVML lists only in its samples (graphics) 10%.
+  unsigned int sm_pids[] = {4242, 5555};
+  unsigned int sm[] = {60, 10};
+  fake.set_process_sm(gpu, 2, sm_pids, sm);
+  auto again = NvmlGpus::open(kFakeNvml, 0.1, 0.0, notes);
+  ASSERT_TRUE(again);
+  g = (*again)->read(1.0, notes)[0];
+  ASSERT_EQ(g.processes.size(), 3u);
+  EXPECT_DOUBLE_EQ(g.processes[0].sm_utilization, 0.6);
+  EXPECT_DOUBLE_EQ(g.processes[1].sm_utilization, 0.0);
+  EXPECT_EQ(g.processes[2].pid, 5555);
+  EXPECT_DOUBLE_EQ(g.processes[2].sm_utilization, 0.1);
+  // The next reading has newer samples.
+  sm[0] = 20;
+  fake.set_process_sm(gpu, 2, sm_pids, sm);
+  g = (*again)->read(2.0, notes)[0];
+  EXPECT_DOUBLE_EQ(g.processes[0].sm_utilization, 0.2);
 }
 
 TEST(Nvml, AFailedInitSaysSoCleanly) {

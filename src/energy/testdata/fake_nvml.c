@@ -41,6 +41,15 @@ typedef struct { /* nvmlProcessInfo_t, as the _v3 entry point fills it */
   unsigned int computeInstanceId;
 } FakeProcessInfo;
 
+typedef struct { /* nvmlProcessUtilizationSample_t */
+  unsigned int pid;
+  unsigned long long timeStamp;
+  unsigned int smUtil;
+  unsigned int memUtil;
+  unsigned int encUtil;
+  unsigned int decUtil;
+} FakeProcessSample;
+
 typedef struct {
   char name[96];
   int has_counter;
@@ -50,7 +59,13 @@ typedef struct {
   FakeMemory memory;
   unsigned int processes;
   FakeProcessInfo process[FAKE_MAX_PROCESSES];
+  /* -1: nvmlDeviceGetProcessUtilization is not supported on this device */
+  int sm_samples;
+  FakeProcessSample sample[FAKE_MAX_PROCESSES];
 } FakeDevice;
+
+/* The CPU timestamp (microseconds) of the samples: one sample period per query. */
+static unsigned long long sample_clock_us = 1000000;
 
 static FakeDevice devices[FAKE_MAX_DEVICES];
 static unsigned int device_count;
@@ -124,6 +139,7 @@ int fake_nvml_add_device(const char* name, int has_counter) {
   FakeDevice* d = &devices[device_count];
   strncpy(d->name, name, sizeof d->name - 1);
   d->has_counter = has_counter;
+  d->sm_samples = -1;
   return (int)device_count++;
 }
 
@@ -146,6 +162,18 @@ void fake_nvml_set_processes(int index, unsigned int count, const unsigned int* 
   for (unsigned int i = 0; i < d->processes; ++i) {
     d->process[i].pid = pids[i];
     d->process[i].usedGpuMemory = used_bytes[i];
+  }
+}
+
+/* Per-process SM utilization (percent) from now on; count = -1: not supported. */
+void fake_nvml_set_process_sm(int index, int count, const unsigned int* pids,
+                              const unsigned int* sm_percent) {
+  FakeDevice* d = &devices[index];
+  d->sm_samples = count < FAKE_MAX_PROCESSES ? count : FAKE_MAX_PROCESSES;
+  for (int i = 0; i < d->sm_samples; ++i) {
+    memset(&d->sample[i], 0, sizeof d->sample[i]);
+    d->sample[i].pid = pids[i];
+    d->sample[i].smUtil = sm_percent[i];
   }
 }
 
@@ -234,5 +262,29 @@ int nvmlDeviceGetComputeRunningProcesses_v3(void* device, unsigned int* count,
   }
   *count = d->processes;
   for (unsigned int i = 0; i < d->processes; ++i) infos[i] = d->process[i];
+  return kSuccess;
+}
+
+/* One sample per scripted process, newer than any query before: NVML's NOT_FOUND (6) when
+ * lastSeen is already the newest. */
+int nvmlDeviceGetProcessUtilization(void* device, FakeProcessSample* samples,
+                                    unsigned int* count, unsigned long long last_seen_us) {
+  FakeDevice* d = device_of(device);
+  if (!d || count == 0) return kInvalidArgument;
+  if (d->sm_samples < 0) return kNotSupported;
+  if (samples == 0 || *count < (unsigned int)d->sm_samples) {
+    *count = (unsigned int)d->sm_samples;
+    return kInsufficientSize;
+  }
+  sample_clock_us += 100000;
+  if (last_seen_us >= sample_clock_us || d->sm_samples == 0) {
+    *count = 0;
+    return 6;
+  }
+  for (int i = 0; i < d->sm_samples; ++i) {
+    samples[i] = d->sample[i];
+    samples[i].timeStamp = sample_clock_us;
+  }
+  *count = (unsigned int)d->sm_samples;
   return kSuccess;
 }
