@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -138,6 +139,30 @@ void remove_stale(const fs::path& dir) {
   }
 }
 
+// Whether the kernel lets us move a process into a cgroup under `parent` (a container may
+// let us mkdir there and still refuse the move): a child that only waits is moved there
+// and ended.  0 or the errno of the refusal.
+int can_move_into(const std::string& parent) {
+  std::string path = parent + "/probe";
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+  pid_t child = ::fork();
+  if (child < 0) {
+    int err = errno;
+    ::rmdir(path.c_str());
+    return err;
+  }
+  if (child == 0) {
+    ::pause();  // async-signal-safe only, in a child of a threaded process
+    ::_exit(0);
+  }
+  int err = write_text(path + "/cgroup.procs", std::to_string(child));
+  ::kill(child, SIGKILL);
+  while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  ::rmdir(path.c_str());
+  return err;
+}
+
 CgroupSupport probe() {
   CgroupSupport s;
   if (const char* off = std::getenv("GREENTUNE_NO_CGROUP"); off && std::string_view(off) == "1") {
@@ -161,6 +186,12 @@ CgroupSupport probe() {
   if (!read_text(parent + "/cpu.stat")) {
     ::rmdir(parent.c_str());
     s.why_not = fmt::format("{}/cpu.stat is not readable", parent);
+    return s;
+  }
+  if (int err = can_move_into(parent); err != 0) {
+    ::rmdir(parent.c_str());
+    s.why_not = fmt::format("cannot move a process into a cgroup under {}: {}", parent,
+                            errno_text(err));
     return s;
   }
   s.available = true;
