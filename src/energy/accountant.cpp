@@ -9,7 +9,6 @@ namespace {
 
 constexpr double kBytesPerGb = 1024.0 * 1024.0 * 1024.0;
 
-
 double grew(double now, double before) { return std::max(0.0, now - before); }
 
 bool runs_on(const TrialUsage& trial, const GpuEnergy& gpu) {
@@ -121,9 +120,9 @@ void EnergyAccountant::charge_gpus(const EnergyReading& now,
     if (before == nullptr) continue;  // first seen now: its baseline
     double joules = grew(gpu.joules, before->joules);
     machine_j_ += joules;
-    std::vector<int64_t> users;
+    std::vector<const TrialUsage*> users;
     for (const TrialUsage& t : running) {
-      if (runs_on(t, gpu) || runs_on(t, *before)) users.push_back(t.trial_id);
+      if (runs_on(t, gpu) || runs_on(t, *before)) users.push_back(&t);
     }
     if (users.empty()) {
       unattributed_.gpu_j += joules;
@@ -137,13 +136,10 @@ void EnergyAccountant::charge_gpus(const EnergyReading& now,
     std::vector<double> used(users.size(), 0.0);
     bool known = true;
     for (size_t u = 0; u < users.size(); ++u) {
-      const TrialUsage* trial = nullptr;
-      for (const TrialUsage& t : running) {
-        if (t.trial_id == users[u]) trial = &t;
-      }
+      const std::vector<int>& pids = users[u]->pids;
       bool seen = false;
       for (const GpuProcess& p : gpu.processes) {
-        if (std::find(trial->pids.begin(), trial->pids.end(), p.pid) == trial->pids.end()) continue;
+        if (std::find(pids.begin(), pids.end(), p.pid) == pids.end()) continue;
         if (p.sm_utilization < 0) known = false;
         seen = true;
         used[u] += std::max(0.0, p.sm_utilization);
@@ -157,13 +153,14 @@ void EnergyAccountant::charge_gpus(const EnergyReading& now,
       for (size_t u = 0; u < users.size(); ++u) {
         double share = std::min(1.0, used[u] / everyone);
         charged += share;
-        charge(users[u], &Account::gpu, joules * share, EnergySource::kNvml);
+        charge(users[u]->trial_id, &Account::gpu, joules * share, EnergySource::kNvml);
       }
       unattributed_.gpu_j += joules * std::max(0.0, 1.0 - charged);
       continue;
     }
-    for (int64_t id : users) {
-      charge(id, &Account::gpu, joules / static_cast<double>(users.size()), EnergySource::kNvml);
+    for (const TrialUsage* t : users) {
+      charge(t->trial_id, &Account::gpu, joules / static_cast<double>(users.size()),
+             EnergySource::kNvml);
     }
   }
 }

@@ -174,9 +174,11 @@ Return NvmlLibrary::process_utilization(Device device, unsigned long long& last_
   if (rc == nvml::kNotFound) return nvml::kSuccess;
   if (rc != nvml::kSuccess) return rc;
   std::vector<std::pair<double, int>> by_pid;  // sum of sm, samples; parallel to `out`
+  unsigned long long newest = last_seen_us;
   for (unsigned int i = 0; i < count && i < samples.size(); ++i) {
     const auto& s = samples[i];
     if (s.time_stamp <= last_seen_us) continue;
+    newest = std::max(newest, s.time_stamp);
     auto it = std::find_if(out.begin(), out.end(),
                            [&](const NvmlProcessUtilization& p) {
                              return p.pid == static_cast<int>(s.pid);
@@ -189,10 +191,6 @@ Return NvmlLibrary::process_utilization(Device device, unsigned long long& last_
     auto& [sum, n] = by_pid[static_cast<size_t>(it - out.begin())];
     sum += std::min(s.sm_util, 100u) / 100.0;
     ++n;
-  }
-  unsigned long long newest = last_seen_us;
-  for (unsigned int i = 0; i < count && i < samples.size(); ++i) {
-    newest = std::max(newest, samples[i].time_stamp);
   }
   last_seen_us = newest;
   for (size_t i = 0; i < out.size(); ++i) out[i].sm = by_pid[i].first / by_pid[i].second;

@@ -258,26 +258,25 @@ bool TrialCgroup::populated() const {
   return keyed_value(*text, "populated").value_or(0) != 0;
 }
 
-int TrialCgroup::kill_all() const {
-  auto procs = read_text(path_ + "/cgroup.procs");
-  int count = 0;
+std::vector<pid_t> TrialCgroup::processes() const {
   std::vector<pid_t> pids;
-  if (procs) {
+  if (auto procs = read_text(path_ + "/cgroup.procs")) {
     std::istringstream in(*procs);
     for (pid_t pid = 0; in >> pid;) pids.push_back(pid);
-    count = static_cast<int>(pids.size());
   }
+  return pids;
+}
+
+int TrialCgroup::kill_all() const {
+  std::vector<pid_t> pids = processes();
+  auto count = static_cast<int>(pids.size());
   if (count == 0) return 0;
   if (write_text(path_ + "/cgroup.kill", "1") == 0) return count;
   // Kernels before 5.14 have no cgroup.kill: one by one, until nothing is left (a process
   // may fork between the read and the kill).
   for (int round = 0; round < 20 && !pids.empty(); ++round) {
     for (pid_t pid : pids) ::kill(pid, SIGKILL);
-    pids.clear();
-    if (auto again = read_text(path_ + "/cgroup.procs")) {
-      std::istringstream in(*again);
-      for (pid_t pid = 0; in >> pid;) pids.push_back(pid);
-    }
+    pids = processes();
   }
   return count;
 }

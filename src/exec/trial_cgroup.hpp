@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace greentune::exec {
 
@@ -59,6 +60,7 @@ class TrialCgroup {
 
  private:
   explicit TrialCgroup(std::string path) : path_(std::move(path)) {}
+  std::vector<pid_t> processes() const;  // cgroup.procs
   std::string path_;
 };
 
